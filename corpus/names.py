@@ -1,0 +1,119 @@
+"""Organisation names: the normal form used to match records, and the kind a name implies."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LEGAL_SUFFIXES = re.compile(
+    r"\b(public limited company|limited|ltd|plc|llp|l\s?l\s?p)\b", re.IGNORECASE
+)
+_NON_WORD = re.compile(r"[^\w\s]")
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and Ltd/Limited/Plc/LLP removed, spaces collapsed.
+
+    >>> normalise_name("Rolls-Royce PLC")
+    'rolls royce'
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("&", " and ")
+    text = _NON_WORD.sub(" ", text)
+    text = _LEGAL_SUFFIXES.sub(" ", text)
+    text = re.sub(r"^the\s+", "", " ".join(text.split()))
+    return text
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(patterns) + r")\b", re.IGNORECASE)
+
+
+# First match wins, so the more specific kinds come first ("NHS ... Foundation
+# Trust" is a public body, "Medical Research Council" a research organisation).
+_KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("public body", _words(r"nhs", r"health board", r"hospitals?", r"police")),
+    (
+        "research organisation",
+        _words(
+            r"research councils?",
+            r"research (institute|centre|center|laborator(y|ies)|station)",
+            r"institute",
+            r"laborator(y|ies)",
+            r"catapult",
+            r"observatory",
+            r"geological survey",
+            r"centre for",
+        ),
+    ),
+    (
+        "university",
+        _words(r"universit(y|ies)", r"college", r"school of", r"polytechnic"),
+    ),
+    (
+        "business",
+        _words(
+            r"ltd",
+            r"limited",
+            r"plc",
+            r"llp",
+            r"inc",
+            r"corp(oration)?",
+            r"gmbh",
+            r"ag",
+            r"sa",
+            r"s\.a",
+            r"bv",
+            r"nv",
+            r"spa",
+            r"ab",
+            r"as",
+            r"oy",
+            r"co",
+            r"company",
+        ),
+    ),
+    (
+        "public body",
+        _words(
+            r"council",
+            r"government",
+            r"department (for|of)",
+            r"ministry",
+            r"agency",
+            r"authority",
+            r"executive",
+            r"commission",
+            r"parliament",
+            r"museums?",
+            r"historic (scotland|england|environment scotland)",
+            r"met office",
+            r"natural (england|resources wales)",
+            r"nature ?scot",
+            r"scottish natural heritage",
+            r"scottish enterprise",
+            r"highlands and islands enterprise",
+        ),
+    ),
+    (
+        "charity",
+        _words(
+            r"trust",
+            r"foundation",
+            r"charit(y|able)",
+            r"society",
+            r"association",
+            r"royal institution",
+            r"federation",
+        ),
+    ),
+)
+
+
+def infer_kind(name: str) -> str:
+    """Best guess of an organisation's kind from its name; 'other' when unsure."""
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(name):
+            return kind
+    return "other"
