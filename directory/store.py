@@ -155,6 +155,18 @@ class DirectoryStore:
         )
         return [r for r in map(_decode, rows) if r is not None]
 
+    def locations(self) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT id, name, kind, lat, lon FROM organisations WHERE lat IS NOT NULL"
+        )
+
+    def regions(self) -> list[str]:
+        rows = self._rows(
+            "SELECT DISTINCT region FROM organisations WHERE region IS NOT NULL"
+            " ORDER BY region"
+        )
+        return [str(r["region"]) for r in rows]
+
     def all_organisations(self) -> Iterator[dict[str, Any]]:
         for row in self.db["organisations"].rows_where(order_by="rowid"):
             decoded = _decode(row)
@@ -347,6 +359,30 @@ class DirectoryStore:
         self.audit(actor, "update", "collaboration", record_id,
                    {k: existing[k] for k in changed}, changed, details)
         return "updated"
+
+    def upsert_document(self, values: Mapping[str, Any], actor: str) -> str:
+        """Record a document's metadata and content hash; timestamps only on change."""
+        existing = self._rows("SELECT * FROM documents WHERE id = ?", [values["id"]])
+        stamp = now()
+        if not existing:
+            row = {**values, "added_at": stamp, "updated_at": stamp}
+            self.db["documents"].insert(row)
+            self.audit(actor, "create", "document", values["id"], None, dict(values))
+            return "created"
+        changed = {k: v for k, v in values.items() if existing[0].get(k) != v}
+        if not changed:
+            return "unchanged"
+        sets = ", ".join(f"[{c}] = ?" for c in changed)
+        self.db.execute(
+            f"UPDATE documents SET {sets}, updated_at = ? WHERE id = ?",
+            [*changed.values(), stamp, values["id"]],
+        )
+        self.audit(actor, "update", "document", values["id"],
+                   {k: existing[0][k] for k in changed}, changed)
+        return "updated"
+
+    def documents(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM documents ORDER BY title")
 
     def upsert_row(
         self, table: str, values: Mapping[str, Any], pk: tuple[str, ...], actor: str

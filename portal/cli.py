@@ -1,0 +1,262 @@
+"""The ``cluster-portal`` command: each command parses, calls one service, reports.
+
+Domain errors become a one-line message on stderr and a non-zero exit: 2 for a
+refused file or bad usage, 1 for anything else. With ``--json`` only JSON goes to
+stdout; progress bars go to stderr, and only on a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from corpus.geocoding import GeocodingError
+from corpus.tables import FileRefused
+from directory.importing import ImportReport
+from directory.store import StoreError
+from portal import services
+from portal.settings import Settings, SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_REFUSED = 2
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):
+        obj = load_settings(workspace=ctx.find_root().params.get("workspace"))
+        ctx.find_root().obj = obj
+    return obj
+
+
+def reporting_errors(func: F) -> F:
+    """Turn domain errors into a clear message and exit status, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FileRefused as exc:
+            click.echo(f"refused: {exc}\nNothing was imported.", err=True)
+            sys.exit(EXIT_REFUSED)
+        except (StoreError, GeocodingError, SettingsError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ProgressBar:
+    """A tqdm bar per phase on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None:
+            bar = self.bars[phase] = tqdm(total=total, desc=phase, file=sys.stderr,
+                                          unit="rec", leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_report(report: ImportReport, limit: int) -> None:
+    click.echo(f"Imported {report.source}: {report.rows_read} rows read.")
+    for table, counts in report.counts.items():
+        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        click.echo(f"  {table}: {parts}")
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    if report.skipped:
+        click.echo(f"  {len(report.skipped)} rows skipped:")
+        for problem in report.skipped[:limit]:
+            click.echo(f"    line {problem.line}: {problem.reason}")
+        if len(report.skipped) > limit:
+            click.echo(f"    ... and {len(report.skipped) - limit} more (all in --json)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CLUSTER_PORTAL_WORKSPACE",
+    help="Workspace folder (default ./workspace; env CLUSTER_PORTAL_WORKSPACE).",
+)
+@click.version_option(package_name="cluster-portal")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """Cluster Portal: an innovation-cluster member directory, clusters, Q&A, matching."""
+
+
+@cli.command()
+@click.option("--reset", is_flag=True, help="Delete the workspace first and rebuild.")
+@click.option("--if-missing", is_flag=True,
+              help="Do nothing when the workspace already has organisations.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@reporting_errors
+def demo(ctx: click.Context, reset: bool, if_missing: bool, as_json: bool) -> None:
+    """Build the demo workspace from the bundled GtR network and documents."""
+    settings = settings_of(ctx)
+    if if_missing and not reset and services.workspace_is_built(settings):
+        click.echo(f"Workspace {settings.workspace} is already built.", err=True)
+        return
+
+    def step(message: str) -> None:
+        if not as_json:
+            click.echo(message, err=True)
+
+    result = services.build_demo(settings, reset, ProgressBar(), step)
+    if as_json:
+        emit_json(result)
+        return
+    counts = result["stats"]
+    click.echo(
+        f"Demo workspace ready in {settings.workspace}: {counts['organisations']} "
+        f"organisations, {counts['collaborations']} collaborations, "
+        f"{counts['documents']} documents."
+    )
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Import organisations, collaborations, Companies House or Innovate UK data."""
+
+
+def _import_command(kind: str, help_text: str) -> None:
+    @import_group.command(name=kind, help=help_text)
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.option("--actor", default="cli", show_default=True,
+                  help="Who is importing, for the audit log.")
+    @click.pass_context
+    @reporting_errors
+    def command(ctx: click.Context, file: Path, as_json: bool, actor: str) -> None:
+        settings = settings_of(ctx)
+        report = services.import_file(settings, kind, file, actor, ProgressBar())
+        if as_json:
+            emit_json(report.to_dict())
+        else:
+            print_report(report, settings.imports.max_problems_shown)
+
+
+_import_command("organisations", "Import a members CSV (our template; see README).")
+_import_command("collaborations", "Import a collaborations CSV: org_a, org_b, ...")
+_import_command("companies-house", "Import Companies House Basic Company Data CSV.")
+_import_command("innovate-uk", "Import an Innovate UK funded-projects CSV or XLSX.")
+
+
+@cli.command()
+@click.option("--search", "text", default="", help="Full-text search words.")
+@click.option("--kind", help="Only this kind (business, university, ...).")
+@click.option("--region", help="Only this region (local authority name).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--json", "as_json", is_flag=True, help="Print organisations as JSON.")
+@click.pass_context
+@reporting_errors
+def organisations(
+    ctx: click.Context,
+    text: str,
+    kind: str | None,
+    region: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List or search organisations."""
+    found = services.search_organisations(settings_of(ctx), text, kind, region, limit)
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        click.echo("No organisations match.", err=True)
+    for org in found:
+        place = org.get("region") or "location unknown"
+        click.echo(f"{org['id']:<40} {org['name']} ({org['kind']}, {place})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+@reporting_errors
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of organisations, collaborations, documents and clusters."""
+    counts = services.stats(settings_of(ctx))
+    if as_json:
+        emit_json(counts)
+        return
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+        click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@cli.group(name="export")
+def export_group() -> None:
+    """Export the directory."""
+
+
+@export_group.command(name="organisations")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@reporting_errors
+def export_organisations(ctx: click.Context, file: Path) -> None:
+    """Write all organisations as a members CSV (re-importable)."""
+    count = services.export_organisations(settings_of(ctx), file)
+    click.echo(f"Exported {count} organisations to {file}.")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.pass_context
+@reporting_errors
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the Streamlit portal on the workspace."""
+    settings = settings_of(ctx)
+    app = Path(str(resources.files("portal") / "app.py"))
+    env = {**os.environ, "CLUSTER_PORTAL_WORKSPACE": str(settings.workspace.resolve())}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    click.echo(f"Serving the portal on http://{host}:{port} (Ctrl+C to stop)", err=True)
+    try:
+        sys.exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+def main() -> None:
+    """Entry point: any unexpected error becomes one line, not a traceback."""
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # last resort: the user sees a message, not a trace
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

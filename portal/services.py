@@ -1,0 +1,212 @@
+"""The use cases both faces (CLI and Streamlit) call: the one place wiring the layers.
+
+Each function takes the settings, opens what it needs, and returns plain data or
+raises a domain error (FileRefused, StoreError, GeocodingError, SettingsError)
+whose message is fit to show a user.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from corpus.collaborations import read_collaborations
+from corpus.companies_house import read_companies_house
+from corpus.documents import describe_document, read_manifest
+from corpus.geocoding import Geocoder
+from corpus.innovate_uk import read_innovate_uk
+from corpus.members import read_members
+from corpus.records import ParsedFile
+from corpus.tables import FileRefused
+from directory.importing import ImportReport, Progress, apply_parsed_file
+from directory.store import DirectoryStore, StoreError
+from portal.settings import Settings
+
+IMPORT_KINDS = ("organisations", "collaborations", "companies-house", "innovate-uk")
+EXPORT_COLUMNS = (
+    "id", "name", "kind", "company_number", "description", "website", "postcode",
+    "lat", "lon", "lad_code", "region", "country", "sectors", "sic_codes",
+    "employees", "turnover", "tags", "rdi_active",
+)  # fmt: skip
+
+__all__ = ["FileRefused", "StoreError"]
+
+
+def demo_data() -> Path:
+    return Path(str(resources.files("corpus") / "demo"))
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[DirectoryStore]:
+    """A store on the workspace database, closed afterwards (one per call/thread)."""
+    store = DirectoryStore(settings.database_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@lru_cache(maxsize=4)
+def _geocoder(postcode_table: Path | None) -> Geocoder:
+    return Geocoder.load(postcode_table)
+
+
+def geocoder(settings: Settings) -> Geocoder:
+    """Loaded once per process and postcode table (the full table takes ~2 s)."""
+    return _geocoder(settings.geocoding.postcode_table)
+
+
+def parse_import(settings: Settings, kind: str, path: Path) -> ParsedFile:
+    """Read and validate a file without writing anything (also the portal's preview)."""
+    max_bytes = int(settings.imports.max_file_mb * 1_000_000)
+    if kind == "organisations":
+        return read_members(path, geocoder(settings), max_bytes)
+    if kind == "collaborations":
+        return read_collaborations(path, max_bytes)
+    if kind == "companies-house":
+        return read_companies_house(path, geocoder(settings), max_bytes)
+    if kind == "innovate-uk":
+        return read_innovate_uk(path, geocoder(settings), max_bytes)
+    raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORT_KINDS)}")
+
+
+def import_file(
+    settings: Settings,
+    kind: str,
+    path: Path,
+    actor: str,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file in one transaction; the members file's values are authoritative."""
+    parsed = parse_import(settings, kind, path)
+    with open_store(settings) as store:
+        return apply_parsed_file(
+            store, parsed, actor, overwrite=kind == "organisations", progress=progress
+        )
+
+
+def register_documents(settings: Settings, folder: Path, actor: str) -> dict[str, int]:
+    """Record the documents of a folder (metadata from its manifest, content hash)."""
+    manifest = read_manifest(folder)
+    outcomes: dict[str, int] = {}
+    with open_store(settings) as store, store.transaction():
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() not in (".txt", ".md", ".html", ".pdf", ".docx"):
+                continue
+            record = describe_document(path, manifest)
+            outcome = store.upsert_document(asdict(record), actor)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def build_demo(
+    settings: Settings,
+    reset: bool = False,
+    progress: Progress | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Build the demo workspace from the bundled sample data (idempotent)."""
+    if reset and settings.workspace.exists():
+        shutil.rmtree(settings.workspace)
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    data = demo_data()
+    reports = {}
+    for kind, path in (
+        ("organisations", data / "gtr_network" / "organisations.csv"),
+        ("collaborations", data / "gtr_network" / "collaborations.csv"),
+    ):
+        if on_step:
+            on_step(f"importing {path.name}")
+        reports[kind] = import_file(settings, kind, path, "demo", progress).to_dict()
+    if on_step:
+        on_step("registering documents")
+    documents = register_documents(settings, data / "documents", "demo")
+    return {"imports": reports, "documents": documents, "stats": stats(settings)}
+
+
+def workspace_is_built(settings: Settings) -> bool:
+    if not settings.database_path.is_file():
+        return False
+    with open_store(settings) as store:
+        return bool(store.stats()["organisations"])
+
+
+def stats(settings: Settings) -> dict[str, Any]:
+    with open_store(settings) as store:
+        return store.stats()
+
+
+def search_organisations(
+    settings: Settings,
+    text: str = "",
+    kind: str | None = None,
+    region: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    if len(text) > 500:
+        raise StoreError("search text is too long (at most 500 characters)")
+    with open_store(settings) as store:
+        return store.search_organisations(text, kind=kind, region=region, limit=limit)
+
+
+def organisation_profile(settings: Settings, organisation_id: str) -> dict[str, Any]:
+    """An organisation with its collaborators, projects and change history."""
+    with open_store(settings) as store:
+        organisation = store.organisation(organisation_id)
+        if organisation is None:
+            raise StoreError(f"no organisation with id {organisation_id!r}")
+        return {
+            "organisation": organisation,
+            "collaborators": store.collaborators(organisation_id),
+            "history": store.audit_entries(record_id=organisation_id, limit=20),
+        }
+
+
+def regions(settings: Settings) -> list[str]:
+    with open_store(settings) as store:
+        return store.regions()
+
+
+def member_locations(settings: Settings) -> list[dict[str, Any]]:
+    """Name and coordinates of every organisation with a known location."""
+    with open_store(settings) as store:
+        return store.locations()
+
+
+def documents(settings: Settings) -> list[dict[str, Any]]:
+    with open_store(settings) as store:
+        return store.documents()
+
+
+def export_row(organisation: dict[str, Any]) -> dict[str, Any]:
+    """A record in the members-CSV layout; importing the row recreates the record."""
+    row = {c: organisation.get(c) for c in EXPORT_COLUMNS}
+    for column in ("sectors", "sic_codes", "tags"):
+        row[column] = ";".join(organisation.get(column) or [])
+    row["rdi_active"] = "true" if organisation.get("rdi_active") else "false"
+    if organisation.get("postcode") and organisation.get("location_precision") in (
+        "postcode",
+        "district",
+    ):
+        row["lat"] = row["lon"] = None  # re-geocoded from the postcode on import
+    return row
+
+
+def export_organisations(settings: Settings, path: Path) -> int:
+    """Write the directory as a members CSV; returns the number of organisations."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open_store(settings) as store, path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        for organisation in store.all_organisations():
+            writer.writerow(export_row(organisation))
+            count += 1
+    return count

@@ -1,0 +1,42 @@
+"""Shared fixtures: small real data in tests/data, fresh stores and workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corpus.geocoding import Geocoder
+from directory.store import DirectoryStore
+from portal.settings import Settings, load_settings
+
+DATA = Path(__file__).parent / "data"
+MAX_BYTES = 10_000_000
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def geocoder() -> Geocoder:
+    """The shipped default: postcode districts and local authorities."""
+    return Geocoder.load()
+
+
+@pytest.fixture
+def store() -> Iterator[DirectoryStore]:
+    """An empty in-memory directory, migrated."""
+    with DirectoryStore() as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on an empty workspace in a temp folder, untouched by the real env."""
+    for name in list(__import__("os").environ):
+        if name.startswith("CLUSTER_PORTAL_"):
+            monkeypatch.delenv(name)
+    return load_settings(workspace=tmp_path / "workspace")
