@@ -20,7 +20,10 @@ COLUMNS = {
 
 
 def collaboration_from_row(row: Row) -> CollaborationRecord:
-    org_a, org_b = " ".join(row.get("org_a").split()), " ".join(row.get("org_b").split())
+    org_a, org_b = (
+        " ".join(row.get("org_a").split()),
+        " ".join(row.get("org_b").split()),
+    )
     if not org_a or not org_b:
         raise ValueProblem("org_a and org_b must both be given")
     if org_a.casefold() == org_b.casefold():

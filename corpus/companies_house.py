@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.geocoding import Geocoder, format_postcode
+from corpus.geocoding import Geocoder, locate_record
 from corpus.names import infer_kind
 from corpus.records import OrganisationRecord, ParsedFile, RowProblem
 from corpus.tables import Row, read_table
@@ -48,17 +48,8 @@ def company_from_row(row: Row, geocoder: Geocoder) -> OrganisationRecord:
         enrich_only=not name,
         line=row.line,
     )
-    postcode_text = row.get("postcode")
-    if postcode_text:
-        postcode = format_postcode(postcode_text)
-        place = geocoder.locate_postcode(postcode) if postcode else None
-        if place is None:
-            raise ValueProblem(f"unknown postcode {postcode_text!r}")
-        record.postcode = postcode
-        record.lat, record.lon = place.lat, place.lon
-        record.location_precision = place.precision
-        record.lad_code, record.region = place.lad_code, place.region
-        record.country = place.country
+    if row.get("postcode"):
+        locate_record(record, row.get("postcode"), geocoder)
     return record
 
 
@@ -72,6 +63,7 @@ def read_companies_house(path: Path, geocoder: Geocoder, max_bytes: int) -> Pars
             "no CompanyName column: rows only enrich organisations already in the "
             "directory with the same company number"
         )
+    geocoder.prime(row.get("postcode") for row in table.rows)
     for row in table.rows:
         if row.get("status").lower().startswith("dissolved"):
             parsed.problems.append(RowProblem(row.line, "company is dissolved"))

@@ -42,7 +42,9 @@ def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
     return {str(e["file"]): e for e in entries if isinstance(e, dict) and "file" in e}
 
 
-def describe_document(path: Path, manifest: dict[str, dict[str, object]]) -> DocumentRecord:
+def describe_document(
+    path: Path, manifest: dict[str, dict[str, object]]
+) -> DocumentRecord:
     """A document's identity (stable id, content hash) and its metadata."""
     data = path.read_bytes()
     meta = manifest.get(path.name, {})

@@ -8,11 +8,15 @@ loaded with pyarrow and looked up with vectorised joins.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
+from corpus.records import OrganisationRecord
+from corpus.values import ValueProblem
 
 FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -55,6 +59,24 @@ def format_postcode(text: str) -> str | None:
     return None
 
 
+def locate_record(record: OrganisationRecord, text: str, geocoder: Geocoder) -> None:
+    """Place a record at a postcode (or district), or raise a problem naming it."""
+    postcode = format_postcode(text)
+    if postcode is None:
+        raise ValueProblem(f"postcode {text!r} is not a UK postcode")
+    place = geocoder.locate_postcode(postcode)
+    if place is None:
+        raise ValueProblem(f"unknown postcode {text!r}")
+    record.postcode = postcode
+    record.lat, record.lon = place.lat, place.lon
+    record.location_precision = place.precision
+    record.lad_code, record.region, record.country = (
+        place.lad_code,
+        place.region,
+        place.country,
+    )
+
+
 def country_of(lad_code: str | None) -> str | None:
     return COUNTRY_BY_CODE_PREFIX.get(lad_code[0]) if lad_code else None
 
@@ -95,7 +117,9 @@ def load_postcode_table(path: Path) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, nrows=0).columns
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise GeocodingError(f"postcode table {path} is not a readable CSV: {exc}")
+        raise GeocodingError(
+            f"postcode table {path} is not a readable CSV: {exc}"
+        ) from None
     columns = {c.strip().lower(): c for c in header}
     missing = [c for c in ("postcode", "lat", "lon") if c not in columns]
     if missing:
@@ -103,7 +127,9 @@ def load_postcode_table(path: Path) -> pd.DataFrame:
             f"postcode table {path} lacks the column(s) {', '.join(missing)}; "
             "it needs postcode, lat, lon and optionally lad_code"
         )
-    wanted = ["postcode", "lat", "lon"] + (["lad_code"] if "lad_code" in columns else [])
+    wanted = ["postcode", "lat", "lon"] + (
+        ["lad_code"] if "lad_code" in columns else []
+    )
     frame = pd.read_csv(
         path,
         usecols=[columns[c] for c in wanted],
@@ -131,6 +157,7 @@ class Geocoder:
         self.districts = districts
         self.local_authorities = local_authorities
         self.postcodes = postcodes
+        self._known: dict[str, Place | None] = {}  # filled in batches by prime()
 
     @classmethod
     def load(cls, postcode_table: Path | None = None) -> Geocoder:
@@ -143,24 +170,38 @@ class Geocoder:
             return str(self.local_authorities.at[lad_code, "name"])
         return None
 
-    def _place(self, lat: float, lon: float, precision: str, lad: str | None) -> Place:
+    def _place(self, lat: object, lon: object, precision: object, lad: object) -> Place:
         lad_code = lad if isinstance(lad, str) and lad else None
         return Place(
-            float(lat),
-            float(lon),
-            precision,
+            float(lat),  # type: ignore[arg-type]
+            float(lon),  # type: ignore[arg-type]
+            str(precision),
             lad_code,
             self.region_of(lad_code),
             country_of(lad_code),
         )
 
+    def prime(self, postcodes: Iterable[str]) -> None:
+        """Geocode a file's postcodes in one vectorised pass before row-by-row lookups."""
+        wanted = list({compact_postcode(p) for p in postcodes if p} - set(self._known))
+        if len(self._known) + len(wanted) > 2_000_000:
+            self._known.clear()
+        if not wanted:
+            return
+        found = self.locate_many(wanted)
+        for key, row in zip(wanted, found.itertuples(index=False), strict=True):
+            self._known[key] = (
+                None
+                if row.precision == "none"
+                else self._place(row.lat, row.lon, row.precision, row.lad_code)
+            )
+
     def locate_postcode(self, postcode: str) -> Place | None:
         """A full postcode or a district; None when it is malformed or unknown."""
-        found = self.locate_many([postcode])
-        row = found.iloc[0]
-        if row["precision"] == "none":
-            return None
-        return self._place(row["lat"], row["lon"], row["precision"], row["lad_code"])
+        key = compact_postcode(postcode)
+        if key not in self._known:
+            self.prime([key])
+        return self._known.get(key)
 
     def locate_many(self, postcodes: list[str]) -> pd.DataFrame:
         """Vectorised lookup: one row per input with lat, lon, lad_code, precision."""
@@ -179,7 +220,9 @@ class Geocoder:
         if self.postcodes is not None:
             hits = self.postcodes.reindex(keys.where(is_full, "").to_numpy())
             found = hits["lat"].notna().to_numpy()
-            result.loc[found, ["lat", "lon"]] = hits.loc[found, ["lat", "lon"]].to_numpy()
+            result.loc[found, ["lat", "lon"]] = hits.loc[
+                found, ["lat", "lon"]
+            ].to_numpy()
             result.loc[found, "lad_code"] = hits.loc[found, "lad_code"].to_numpy()
             result.loc[found, "precision"] = "postcode"
         district_keys = keys.where(~is_full, keys.str[:-3])

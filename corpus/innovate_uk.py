@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.geocoding import Geocoder, format_postcode
+from corpus.geocoding import Geocoder, locate_record
 from corpus.names import infer_kind
 from corpus.records import (
     OrganisationRecord,
@@ -79,20 +79,13 @@ def participant_from_row(
         company_number=number,
         sectors=[sector] if sector else [],
         rdi_active=True,
-        rdi_evidence=[f"{FUNDER} project {project_id}" + (f": {title}" if title else "")],
+        rdi_evidence=[
+            f"{FUNDER} project {project_id}" + (f": {title}" if title else "")
+        ],
         line=row.line,
     )
-    postcode_text = row.get("postcode")
-    if postcode_text:
-        postcode = format_postcode(postcode_text)
-        place = geocoder.locate_postcode(postcode) if postcode else None
-        if place is None:
-            raise ValueProblem(f"unknown postcode {postcode_text!r}")
-        record.postcode = postcode
-        record.lat, record.lon = place.lat, place.lon
-        record.location_precision = place.precision
-        record.lad_code, record.region = place.lad_code, place.region
-        record.country = place.country
+    if row.get("postcode"):
+        locate_record(record, row.get("postcode"), geocoder)
     project = ProjectRecord(
         id=project_id,
         title=title,
@@ -118,6 +111,7 @@ def read_innovate_uk(path: Path, geocoder: Geocoder, max_bytes: int) -> ParsedFi
     parsed = ParsedFile(source=FUNDER, rows_read=len(table.rows) + len(table.bad_rows))
     parsed.problems += [RowProblem(line, reason) for line, reason in table.bad_rows]
     projects: dict[str, ProjectRecord] = {}
+    geocoder.prime(row.get("postcode") for row in table.rows)
     for row in table.rows:
         try:
             if parse_flag(row.get("withdrawn"), "withdrawn", False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.geocoding import Geocoder, country_of, format_postcode
+from corpus.geocoding import Geocoder, country_of, locate_record
 from corpus.records import OrganisationRecord, ParsedFile, RowProblem
 from corpus.tables import Row, read_table
 from corpus.values import (
@@ -63,16 +63,8 @@ def locate(
     postcode_text = row.get("postcode")
     lad_code = row.get("lad_code") or None
     if postcode_text:
-        postcode = format_postcode(postcode_text)
-        if postcode is None:
-            raise ValueProblem(f"postcode {postcode_text!r} is not a UK postcode")
-        place = geocoder.locate_postcode(postcode)
-        if place is None:
-            raise ValueProblem(f"unknown postcode {postcode_text!r}")
-        record.postcode = postcode
-        record.lat, record.lon = place.lat, place.lon
-        record.location_precision = place.precision
-        lad_code = lad_code or place.lad_code
+        locate_record(record, postcode_text, geocoder)
+        lad_code = lad_code or record.lad_code
     if lat is not None and lon is not None:
         record.lat, record.lon = lat, lon
         centroid = geocoder.is_local_authority_centroid(lat, lon, lad_code)
@@ -120,6 +112,7 @@ def read_members(path: Path, geocoder: Geocoder, max_bytes: int) -> ParsedFile:
     parsed.problems += [RowProblem(line, reason) for line, reason in table.bad_rows]
     if table.ignored_columns:
         parsed.notes.append(f"ignored columns: {', '.join(table.ignored_columns)}")
+    geocoder.prime(row.get("postcode") for row in table.rows)
     for row in table.rows:
         try:
             parsed.organisations.append(member_from_row(row, geocoder, path.name))

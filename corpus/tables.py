@@ -73,7 +73,9 @@ def _decode(path: Path, data: bytes) -> str:
             f"{path}: this is a zip or spreadsheet file, not CSV; save it as CSV (UTF-8)"
         )
     if b"\x00" in data:
-        raise FileRefused(f"{path}: binary content (NUL bytes); expected a CSV text file")
+        raise FileRefused(
+            f"{path}: binary content (NUL bytes); expected a CSV text file"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -74,15 +74,17 @@ class _Matcher:
         self.targets: dict[str, _Target] = {}  # key: stored id or "new:<n>"
         self.pending: dict[tuple[str, str], str] = {}  # (criterion, value) -> new key
 
-    def _stored(self, column: str, value: str, exclude_claimed: bool) -> str | None:
+    def _stored(
+        self, column: str, value: str, exclude_claimed: bool, name: str
+    ) -> str | None:
         candidates = self.store.organisations_where(column, value)
         if exclude_claimed:
             candidates = [c for c in candidates if c["id"] not in self.targets]
         if not candidates:
             return None
-        if column == "normalised_name":
-            same_case = [c for c in candidates if c["name"].casefold() == value]
-            candidates = same_case or candidates
+        # among similar names, prefer the one spelled the same but for case
+        same_case = [c for c in candidates if c["name"].casefold() == name.casefold()]
+        candidates = same_case or candidates
         key = candidates[0]["id"]
         self.targets.setdefault(key, _Target(candidates[0], column))
         return str(key)
@@ -98,7 +100,7 @@ class _Matcher:
         for column, value, exclude_claimed in lookups:
             if not value:
                 continue
-            key = self._stored(column, value, exclude_claimed)
+            key = self._stored(column, value, exclude_claimed, record.name)
             if key is None and column != "normalised_name":
                 key = self.pending.get((column, value))
             if key is not None:
@@ -167,8 +169,9 @@ def _apply_organisations(
     total = len(matcher.targets)
     for done, (key, target) in enumerate(matcher.targets.items(), start=1):
         if target.records:
-            ids[key] = _apply_target(store, target, parsed.source, report, actor,
-                                     overwrite)
+            ids[key] = _apply_target(
+                store, target, parsed.source, report, actor, overwrite
+            )
         if progress and (done % 200 == 0 or done == total):
             progress("organisations", done, total)
     return {line: ids[key] for line, key in line_targets if line is not None}
@@ -207,7 +210,7 @@ def _apply_target(
     if not changes:
         report.count("organisations", "unchanged")
         return organisation_id
-    merged = target.matched_by in ("company_number", "normalised_name")
+    merged = source not in existing["sources"]  # a second source for one organisation
     store.update_organisation(
         organisation_id,
         changes,
@@ -230,7 +233,9 @@ class _Resolver:
         if reference not in self.cache:
             self.cache[reference] = self._lookup(reference)
         found = self.cache[reference]
-        return RowProblem(line, found.reason) if isinstance(found, RowProblem) else found
+        return (
+            RowProblem(line, found.reason) if isinstance(found, RowProblem) else found
+        )
 
     def _lookup(self, reference: str) -> str | RowProblem:
         for column, value in (
@@ -265,8 +270,16 @@ def _apply_collaborations(
         key = (a, b, record.project or "", record.topic or "")
         link = links.setdefault(
             key,
-            {"org_a": a, "org_b": b, "project": key[2], "topic": key[3],
-             "weight": 0.0, "year": record.year, "source": source, "lines": []},
+            {
+                "org_a": a,
+                "org_b": b,
+                "project": key[2],
+                "topic": key[3],
+                "weight": 0.0,
+                "year": record.year,
+                "source": source,
+                "lines": [],
+            },
         )
         link["weight"] += record.weight
         link["year"] = link["year"] or record.year
@@ -301,8 +314,11 @@ def _resolve_collaborations(
             report.skipped.append(problem)
         elif a == b:
             report.skipped.append(
-                RowProblem(line, f"self-collaboration: {record.org_a!r} and "
-                                 f"{record.org_b!r} are the same organisation")
+                RowProblem(
+                    line,
+                    f"self-collaboration: {record.org_a!r} and "
+                    f"{record.org_b!r} are the same organisation",
+                )
             )
         else:
             assert isinstance(a, str) and isinstance(b, str)
@@ -318,10 +334,16 @@ def apply_parsed_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Write everything a file brought, in one transaction; report what changed."""
-    report = ImportReport(parsed.source, parsed.rows_read, skipped=list(parsed.problems),
-                          notes=list(parsed.notes))
+    report = ImportReport(
+        parsed.source,
+        parsed.rows_read,
+        skipped=list(parsed.problems),
+        notes=list(parsed.notes),
+    )
     with store.transaction():
-        line_ids = _apply_organisations(store, parsed, report, actor, overwrite, progress)
+        line_ids = _apply_organisations(
+            store, parsed, report, actor, overwrite, progress
+        )
         for project in parsed.projects:
             outcome = store.upsert_row("projects", vars(project), ("id",), actor)
             report.count("projects", outcome)
@@ -344,12 +366,17 @@ def apply_parsed_file(
         links = _resolve_collaborations(store, parsed, report)
         project_topics = {p.id: p.competition for p in parsed.projects}
         project_years = {
-            p.id: int(p.start_date[:4]) if p.start_date else None for p in parsed.projects
+            p.id: int(p.start_date[:4]) if p.start_date else None
+            for p in parsed.projects
         }
         for project_id, members in by_project.items():
             for a, b in combinations(sorted(set(members)), 2):
                 record = CollaborationRecord(
-                    a, b, 1.0, project_id, project_topics.get(project_id),
+                    a,
+                    b,
+                    1.0,
+                    project_id,
+                    project_topics.get(project_id),
                     project_years.get(project_id),
                 )
                 links.append((a, b, record))

@@ -145,7 +145,7 @@ def m001_initial_schema(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
-    db["organisations"].enable_fts(
+    db.table("organisations").enable_fts(
         ["name", "description", "sectors", "tags", "region", "company_number"],
         create_triggers=True,
         tokenize="porter",

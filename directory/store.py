@@ -124,7 +124,10 @@ class DirectoryStore:
         return [r for r in map(_decode, rows) if r is not None]
 
     def organisation_ids_exist(self, organisation_id: str) -> bool:
-        return self._scalar("SELECT 1 FROM organisations WHERE id = ?", [organisation_id]) == 1
+        return (
+            self._scalar("SELECT 1 FROM organisations WHERE id = ?", [organisation_id])
+            == 1
+        )
 
     def search_organisations(
         self,
@@ -146,11 +149,11 @@ class DirectoryStore:
         words = re.findall(r"\w+", text)
         if words:
             query = " ".join(f'"{w}"*' for w in words)
-            rows = self.db["organisations"].search(
+            rows = self.db.table("organisations").search(
                 query, where=clause, where_args=params, limit=limit, offset=offset
             )
             return [r for r in map(_decode, rows) if r is not None]
-        rows = self.db["organisations"].rows_where(
+        rows = self.db.table("organisations").rows_where(
             clause, params, order_by="name COLLATE NOCASE", limit=limit, offset=offset
         )
         return [r for r in map(_decode, rows) if r is not None]
@@ -168,7 +171,7 @@ class DirectoryStore:
         return [str(r["region"]) for r in rows]
 
     def all_organisations(self) -> Iterator[dict[str, Any]]:
-        for row in self.db["organisations"].rows_where(order_by="rowid"):
+        for row in self.db.table("organisations").rows_where(order_by="rowid"):
             decoded = _decode(row)
             if decoded is not None:
                 yield decoded
@@ -271,8 +274,16 @@ class DirectoryStore:
         self.db.execute(
             "INSERT INTO audit_log (at, actor, action, record_type, record_id, before,"
             " after, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [now(), actor, action, record_type, record_id, dump(before), dump(after),
-             dump(details)],
+            [
+                now(),
+                actor,
+                action,
+                record_type,
+                record_id,
+                dump(before),
+                dump(after),
+                dump(details),
+            ],
         )
 
     def new_organisation_id(self, name: str) -> str:
@@ -288,7 +299,7 @@ class DirectoryStore:
     ) -> dict[str, Any]:
         stamp = now()
         row = {**values, "created_at": stamp, "updated_at": stamp, "version": 1}
-        self.db["organisations"].insert(_encode(row))
+        self.db.table("organisations").insert(_encode(row))
         created = self.organisation(row["id"])
         assert created is not None
         self.audit(actor, "create", "organisation", row["id"], None, created, details)
@@ -343,9 +354,10 @@ class DirectoryStore:
         existing = self.collaboration(*key)
         record_id = "|".join(str(k) for k in key)
         if existing is None:
-            self.db["collaborations"].insert(dict(values))
-            self.audit(actor, "create", "collaboration", record_id, None, dict(values),
-                       details)
+            self.db.table("collaborations").insert(dict(values))
+            self.audit(
+                actor, "create", "collaboration", record_id, None, dict(values), details
+            )
             return "created"
         changed = {
             k: values[k] for k in ("weight", "year") if existing.get(k) != values.get(k)
@@ -356,8 +368,15 @@ class DirectoryStore:
             "UPDATE collaborations SET weight = ?, year = ? WHERE id = ?",
             [values["weight"], values.get("year"), existing["id"]],
         )
-        self.audit(actor, "update", "collaboration", record_id,
-                   {k: existing[k] for k in changed}, changed, details)
+        self.audit(
+            actor,
+            "update",
+            "collaboration",
+            record_id,
+            {k: existing[k] for k in changed},
+            changed,
+            details,
+        )
         return "updated"
 
     def upsert_document(self, values: Mapping[str, Any], actor: str) -> str:
@@ -366,7 +385,7 @@ class DirectoryStore:
         stamp = now()
         if not existing:
             row = {**values, "added_at": stamp, "updated_at": stamp}
-            self.db["documents"].insert(row)
+            self.db.table("documents").insert(row)
             self.audit(actor, "create", "document", values["id"], None, dict(values))
             return "created"
         changed = {k: v for k, v in values.items() if existing[0].get(k) != v}
@@ -377,8 +396,14 @@ class DirectoryStore:
             f"UPDATE documents SET {sets}, updated_at = ? WHERE id = ?",
             [*changed.values(), stamp, values["id"]],
         )
-        self.audit(actor, "update", "document", values["id"],
-                   {k: existing[0][k] for k in changed}, changed)
+        self.audit(
+            actor,
+            "update",
+            "document",
+            values["id"],
+            {k: existing[0][k] for k in changed},
+            changed,
+        )
         return "updated"
 
     def documents(self) -> list[dict[str, Any]]:
@@ -394,8 +419,10 @@ class DirectoryStore:
         )
         record_id = "|".join(str(values[c]) for c in pk)
         if not existing:
-            self.db[table].insert(dict(values))
-            self.audit(actor, "create", table.rstrip("s"), record_id, None, dict(values))
+            self.db.table(table).insert(dict(values))
+            self.audit(
+                actor, "create", table.rstrip("s"), record_id, None, dict(values)
+            )
             return "created"
         changed = {k: v for k, v in values.items() if existing[0].get(k) != v}
         if not changed:
@@ -405,6 +432,12 @@ class DirectoryStore:
             f"UPDATE [{table}] SET {sets} WHERE {where}",
             [*changed.values(), *[values[c] for c in pk]],
         )
-        self.audit(actor, "update", table.rstrip("s"), record_id,
-                   {k: existing[0][k] for k in changed}, changed)
+        self.audit(
+            actor,
+            "update",
+            table.rstrip("s"),
+            record_id,
+            {k: existing[0][k] for k in changed},
+            changed,
+        )
         return "updated"

@@ -8,7 +8,11 @@ st.set_page_config(page_title="Cluster Portal", page_icon="🧭", layout="wide")
 
 pages = [
     st.Page("views/home.py", title="Home", icon="🏠", default=True),
-    st.Page("views/organisations.py", title="Organisations", icon="🏢",
-            url_path="organisations"),
+    st.Page(
+        "views/organisations.py",
+        title="Organisations",
+        icon="🏢",
+        url_path="organisations",
+    ),
 ]
 st.navigation(pages).run()

@@ -69,8 +69,9 @@ class ProgressBar:
 
         bar = self.bars.get(phase)
         if bar is None:
-            bar = self.bars[phase] = tqdm(total=total, desc=phase, file=sys.stderr,
-                                          unit="rec", leave=False)
+            bar = self.bars[phase] = tqdm(
+                total=total, desc=phase, file=sys.stderr, unit="rec", leave=False
+            )
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -92,7 +93,9 @@ def print_report(report: ImportReport, limit: int) -> None:
         for problem in report.skipped[:limit]:
             click.echo(f"    line {problem.line}: {problem.reason}")
         if len(report.skipped) > limit:
-            click.echo(f"    ... and {len(report.skipped) - limit} more (all in --json)")
+            click.echo(
+                f"    ... and {len(report.skipped) - limit} more (all in --json)"
+            )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,8 +113,11 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 @cli.command()
 @click.option("--reset", is_flag=True, help="Delete the workspace first and rebuild.")
-@click.option("--if-missing", is_flag=True,
-              help="Do nothing when the workspace already has organisations.")
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing when the workspace already has organisations.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 @reporting_errors
@@ -147,8 +153,12 @@ def _import_command(kind: str, help_text: str) -> None:
     @import_group.command(name=kind, help=help_text)
     @click.argument("file", type=click.Path(path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-    @click.option("--actor", default="cli", show_default=True,
-                  help="Who is importing, for the audit log.")
+    @click.option(
+        "--actor",
+        default="cli",
+        show_default=True,
+        help="Who is importing, for the audit log.",
+    )
     @click.pass_context
     @reporting_errors
     def command(ctx: click.Context, file: Path, as_json: bool, actor: str) -> None:

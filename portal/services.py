@@ -203,7 +203,10 @@ def export_organisations(settings: Settings, path: Path) -> int:
     """Write the directory as a members CSV; returns the number of organisations."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with open_store(settings) as store, path.open("w", newline="", encoding="utf-8") as f:
+    with (
+        open_store(settings) as store,
+        path.open("w", newline="", encoding="utf-8") as f,
+    ):
         writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for organisation in store.all_organisations():

@@ -118,14 +118,14 @@ class Settings(BaseSettings):
         Path("workspace"),
         description="Folder holding the directory database, indexes and settings file.",
     )
-    geocoding: GeocodingSettings = Field(default_factory=GeocodingSettings)
-    imports: ImportSettings = Field(default_factory=ImportSettings)
-    model: ModelSettings = Field(default_factory=ModelSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
-    llm: LLMSettings = Field(default_factory=LLMSettings)
-    matching: MatchingSettings = Field(default_factory=MatchingSettings)
-    clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
-    auth: AuthSettings = Field(default_factory=AuthSettings)
+    geocoding: GeocodingSettings = GeocodingSettings()
+    imports: ImportSettings = ImportSettings()
+    model: ModelSettings = ModelSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    matching: MatchingSettings = MatchingSettings()
+    clustering: ClusteringSettings = ClusteringSettings()
+    auth: AuthSettings = AuthSettings()
 
     @property
     def database_path(self) -> Path:

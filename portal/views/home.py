@@ -36,9 +36,7 @@ with left:
     st.bar_chart(kinds, horizontal=True)
     st.subheader("Location known")
     st.dataframe(
-        pd.DataFrame(
-            {"organisations": counts["organisations_by_location_precision"]}
-        ),
+        pd.DataFrame({"organisations": counts["organisations_by_location_precision"]}),
         width="stretch",
     )
 with right:

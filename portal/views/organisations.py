@@ -114,8 +114,9 @@ with where:
 st.subheader(f"Collaborators ({len(profile['collaborators'])})")
 if profile["collaborators"]:
     st.dataframe(
-        pd.DataFrame(profile["collaborators"])[["name", "kind", "region", "weight",
-                                                "topics"]],
+        pd.DataFrame(profile["collaborators"])[
+            ["name", "kind", "region", "weight", "topics"]
+        ],
         hide_index=True,
         width="stretch",
     )
