@@ -49,7 +49,8 @@ def describe_document(
     data = path.read_bytes()
     meta = manifest.get(path.name, {})
     date = str(meta["date"]) if meta.get("date") else None
-    year = meta.get("year") or (int(date[:4]) if date and date[:4].isdigit() else None)
+    year_text = str(meta.get("year") or (date or "")[:4])
+    year = int(year_text) if year_text.isdigit() else None
 
     def text(key: str) -> str | None:
         value = meta.get(key)
@@ -64,7 +65,7 @@ def describe_document(
         publisher=text("publisher"),
         author=text("author"),
         date=date,
-        year=int(str(year)) if year else None,
+        year=year,
         kind=text("kind"),
         licence=text("licence"),
         source=text("source") or text("url"),

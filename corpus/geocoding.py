@@ -86,15 +86,19 @@ def _geodata(name: str) -> Path:
 
 
 def load_local_authorities() -> pd.DataFrame:
-    """Local authority districts (2021): index code; columns name, lat, lon."""
-    frame = pd.read_csv(
-        _geodata("lad_centroids_2021.psv"),
-        sep="|",
-        header=None,
-        names=["code", "name", "lon", "lat"],
-        dtype={"code": str, "name": str},
-    )
-    return frame.set_index("code")
+    """Local authority districts (2021, plus the 2023 unitary councils the postcode
+    districts already use): index code; columns name, lat, lon."""
+    frames = [
+        pd.read_csv(
+            _geodata(name),
+            sep="|",
+            header=None,
+            names=["code", "name", "lon", "lat"],
+            dtype={"code": str, "name": str},
+        )
+        for name in ("lad_centroids_2021.psv", "lad_centroids_2023_additions.psv")
+    ]
+    return pd.concat(frames).drop_duplicates("code").set_index("code")
 
 
 def load_districts() -> pd.DataFrame:

@@ -18,12 +18,14 @@ def normalise_name(name: str) -> str:
     'rolls royce'
     """
     text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("&", " and ")
-    text = _NON_WORD.sub(" ", text)
-    text = _LEGAL_SUFFIXES.sub(" ", text)
-    text = re.sub(r"^the\s+", "", " ".join(text.split()))
-    return text
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = _NON_WORD.sub(" ", text.replace("&", " and "))
+    while True:  # until stable, so that normalising twice changes nothing
+        shorter = _LEGAL_SUFFIXES.sub(" ", text)
+        shorter = re.sub(r"^the\s+", "", " ".join(shorter.split()))
+        if shorter == text:
+            return text
+        text = shorter
 
 
 def _words(*patterns: str) -> re.Pattern[str]:

@@ -79,15 +79,16 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data[:start].count(b"\n") + 1
         raise FileRefused(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            f"{path}: not UTF-8 text (byte 0x{data[start]:02x} on line {line}); "
             "save it as 'CSV UTF-8' and import again"
         ) from None
 
 
 def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
