@@ -381,45 +381,29 @@ class DirectoryStore:
 
     def upsert_document(self, values: Mapping[str, Any], actor: str) -> str:
         """Record a document's metadata and content hash; timestamps only on change."""
-        existing = self._rows("SELECT * FROM documents WHERE id = ?", [values["id"]])
-        stamp = now()
-        if not existing:
-            row = {**values, "added_at": stamp, "updated_at": stamp}
-            self.db.table("documents").insert(row)
-            self.audit(actor, "create", "document", values["id"], None, dict(values))
-            return "created"
-        changed = {k: v for k, v in values.items() if existing[0].get(k) != v}
-        if not changed:
-            return "unchanged"
-        sets = ", ".join(f"[{c}] = ?" for c in changed)
-        self.db.execute(
-            f"UPDATE documents SET {sets}, updated_at = ? WHERE id = ?",
-            [*changed.values(), stamp, values["id"]],
-        )
-        self.audit(
-            actor,
-            "update",
-            "document",
-            values["id"],
-            {k: existing[0][k] for k in changed},
-            changed,
-        )
-        return "updated"
+        return self.upsert_row("documents", values, ("id",), actor, stamped=True)
 
     def documents(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM documents ORDER BY title")
 
     def upsert_row(
-        self, table: str, values: Mapping[str, Any], pk: tuple[str, ...], actor: str
+        self,
+        table: str,
+        values: Mapping[str, Any],
+        pk: tuple[str, ...],
+        actor: str,
+        stamped: bool = False,
     ) -> str:
-        """Insert or update a row of projects/participations, auditing any change."""
+        """Insert or update a row, auditing any change; with stamped, keep the
+        table's added_at/updated_at (set only when something changed)."""
         where = " AND ".join(f"[{c}] = ?" for c in pk)
         existing = self._rows(
             f"SELECT * FROM [{table}] WHERE {where}", [values[c] for c in pk]
         )
         record_id = "|".join(str(values[c]) for c in pk)
+        stamp = {"added_at": now(), "updated_at": now()} if stamped else {}
         if not existing:
-            self.db.table(table).insert(dict(values))
+            self.db.table(table).insert({**values, **stamp})
             self.audit(
                 actor, "create", table.rstrip("s"), record_id, None, dict(values)
             )
@@ -427,10 +411,12 @@ class DirectoryStore:
         changed = {k: v for k, v in values.items() if existing[0].get(k) != v}
         if not changed:
             return "unchanged"
-        sets = ", ".join(f"[{c}] = ?" for c in changed)
+        stamp.pop("added_at", None)
+        updates = {**changed, **stamp}
+        sets = ", ".join(f"[{c}] = ?" for c in updates)
         self.db.execute(
             f"UPDATE [{table}] SET {sets} WHERE {where}",
-            [*changed.values(), *[values[c] for c in pk]],
+            [*updates.values(), *[values[c] for c in pk]],
         )
         self.audit(
             actor,
