@@ -24,7 +24,6 @@ from corpus.geocoding import Geocoder
 from corpus.innovate_uk import read_innovate_uk
 from corpus.members import read_members
 from corpus.records import ParsedFile
-from corpus.tables import FileRefused
 from directory.importing import ImportReport, Progress, apply_parsed_file
 from directory.store import DirectoryStore, StoreError
 from portal.settings import Settings
@@ -35,8 +34,6 @@ EXPORT_COLUMNS = (
     "lat", "lon", "lad_code", "region", "country", "sectors", "sic_codes",
     "employees", "turnover", "tags", "rdi_active",
 )  # fmt: skip
-
-__all__ = ["FileRefused", "StoreError"]
 
 
 def demo_data() -> Path:
