@@ -150,3 +150,14 @@ def m001_initial_schema(db: Database) -> None:
         create_triggers=True,
         tokenize="porter",
     )
+
+
+@migrations()
+def m002_cluster_notes(db: Database) -> None:
+    """Curated notes on a cluster survive rebuilds (ids are kept by member overlap)."""
+    db.executescript(
+        """
+        ALTER TABLE clusters ADD COLUMN notes TEXT;
+        CREATE INDEX cluster_members_organisation ON cluster_members(organisation_id);
+        """
+    )

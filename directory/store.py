@@ -106,6 +106,10 @@ class DirectoryStore:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query, for the directory's own modules."""
+        return self._rows(sql, params)
+
     def _scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None

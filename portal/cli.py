@@ -140,7 +140,7 @@ def demo(ctx: click.Context, reset: bool, if_missing: bool, as_json: bool) -> No
     click.echo(
         f"Demo workspace ready in {settings.workspace}: {counts['organisations']} "
         f"organisations, {counts['collaborations']} collaborations, "
-        f"{counts['documents']} documents."
+        f"{counts['documents']} documents, {counts['clusters']} clusters."
     )
 
 
@@ -218,6 +218,59 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option(
+    "--actor", default="cli", show_default=True, help="Name in the audit log."
+)
+@click.pass_context
+@reporting_errors
+def build(ctx: click.Context, as_json: bool, actor: str) -> None:
+    """Find the clusters in the directory (spatial and network), type and profile
+    them, and replace the stored ones, keeping the ids of unchanged clusters."""
+
+    def step(message: str) -> None:
+        if not as_json:
+            click.echo(f"{message} …", err=True)
+
+    outcome = services.build_clusters(settings_of(ctx), actor, step)
+    if as_json:
+        emit_json(outcome)
+        return
+    by_type = ", ".join(f"{n} {t}" for t, n in sorted(outcome["by_type"].items()))
+    click.echo(
+        f"{outcome['clusters']} clusters ({by_type or 'none'}) from "
+        f"{outcome['rdi_active']} RD&I-active organisations; "
+        f"{outcome['kept']} kept their id, {outcome['added']} new, "
+        f"{outcome['removed']} gone."
+    )
+
+
+@cli.command(name="clusters")
+@click.option(
+    "--type",
+    "cluster_type",
+    type=click.Choice(list(services.CLUSTER_TYPES)),
+    help="Only clusters of this type.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+@reporting_errors
+def clusters_command(
+    ctx: click.Context, cluster_type: str | None, as_json: bool
+) -> None:
+    """List the clusters found by the last build, largest first."""
+    rows = services.clusters(settings_of(ctx), cluster_type)
+    if as_json:
+        emit_json([services.cluster_summary(row) for row in rows])
+        return
+    if not rows:
+        click.echo("No clusters. Run `cluster-portal build` first.", err=True)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['type']:<17}  {row['size']:>5}  {row['name']}")
 
 
 @cli.group(name="export")

@@ -17,16 +17,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clustering.pipeline import Cluster, ClusterParams, find_clusters
+from clustering.typology import CLUSTER_TYPES
 from corpus.collaborations import read_collaborations
 from corpus.companies_house import read_companies_house
 from corpus.documents import describe_document, read_manifest
-from corpus.geocoding import Geocoder
+from corpus.geocoding import Geocoder, load_local_authorities
 from corpus.innovate_uk import read_innovate_uk
 from corpus.members import read_members
 from corpus.records import ParsedFile
+from corpus.sic import national_section_counts, section_of
+from directory import clusters as cluster_store
 from directory.importing import ImportReport, Progress, apply_parsed_file
 from directory.store import DirectoryStore, StoreError
-from portal.settings import Settings
+from portal.settings import Settings, SettingsError
 
 IMPORT_KINDS = ("organisations", "collaborations", "companies-house", "innovate-uk")
 EXPORT_COLUMNS = (
@@ -125,7 +129,15 @@ def build_demo(
     if on_step:
         on_step("registering documents")
     documents = register_documents(settings, data / "documents", "demo")
-    return {"imports": reports, "documents": documents, "stats": stats(settings)}
+    if on_step:
+        on_step("building clusters")
+    built = build_clusters(settings, "demo")
+    return {
+        "imports": reports,
+        "documents": documents,
+        "clusters": built,
+        "stats": stats(settings),
+    }
 
 
 def workspace_is_built(settings: Settings) -> bool:
@@ -210,3 +222,142 @@ def export_organisations(settings: Settings, path: Path) -> int:
             writer.writerow(export_row(organisation))
             count += 1
     return count
+
+
+# -- clusters ------------------------------------------------------------------------
+
+
+def cluster_params(settings: Settings) -> ClusterParams:
+    c = settings.clustering
+    return ClusterParams(
+        min_size=c.min_cluster_size,
+        distance_km=c.distance_km,
+        concentration=c.concentration,
+        colocated_km=c.colocated_km,
+        colocated_share=c.colocated_share,
+        specialised_share=c.specialised_share,
+        specialised_lq=c.specialised_lq,
+        collaboration_share=c.collaboration_share,
+        min_internal_links=c.min_internal_links,
+        resolution=c.resolution,
+        random_state=c.random_state,
+    )
+
+
+def primary_sector(sectors: list[str], sic_codes: list[str]) -> str | None:
+    """An organisation's sector: its first listed sector, else its first SIC code's
+    section."""
+    if sectors:
+        return sectors[0]
+    for code in sic_codes:
+        if section := section_of(code):
+            return section
+    return None
+
+
+def build_clusters(
+    settings: Settings, actor: str, on_step: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Find the clusters in the directory and replace the stored ones, keeping the
+    ids (and notes) of clusters whose members barely changed."""
+    with open_store(settings) as store:
+        sites = cluster_store.organisation_sites(store)
+        links = cluster_store.collaboration_links(store)
+        previous = cluster_store.memberships(store)
+    sites["sector"] = [
+        primary_sector(s, c)
+        for s, c in zip(sites["sectors"], sites["sic_codes"], strict=True)
+    ]
+    baseline, note = _baseline(settings, sites)
+    result = find_clusters(
+        sites,
+        links,
+        cluster_params(settings),
+        places=load_local_authorities().reset_index(),
+        baseline=baseline,
+        previous=previous,
+        progress=on_step,
+    )
+    ids = sites["id"].to_numpy()
+    rows = [_cluster_row(cluster, ids) for cluster in result.clusters]
+    details = {
+        "by_type": result.counts_by_type(),
+        "candidates": result.candidates,
+        "duplicates": result.duplicates,
+        "rejected": result.rejected,
+        "baseline": note,
+    }
+    with open_store(settings) as store:
+        changes = cluster_store.replace_clusters(store, rows, actor, details)
+    return {
+        "clusters": len(rows),
+        **details,
+        **changes,
+        "rdi_active": int(sites["rdi_active"].sum()),
+        "modularity": round(result.partition_modularity, 4),
+    }
+
+
+def _baseline(settings: Settings, sites: Any) -> tuple[Any, str]:
+    """National SIC-section counts when configured and they cover the sectors."""
+    if settings.clustering.baseline == "directory":
+        return None, "the whole directory"
+    counts = national_section_counts(settings.clustering.baseline_table)
+    sectors = sites.loc[sites["rdi_active"], "sector"].dropna()
+    if sectors.empty or not sectors.isin(counts.index).mean() >= 0.5:
+        raise SettingsError(
+            "clustering.baseline is 'national', but most organisations' sectors are not "
+            "SIC sections, so national counts cannot be compared with them; use the "
+            "'directory' baseline"
+        )
+    return counts, "national counts per SIC section"
+
+
+def _cluster_row(cluster: Cluster, ids: Any) -> dict[str, Any]:
+    members = ids[cluster.members]
+    return {
+        "id": cluster.id,
+        "name": cluster.name,
+        "type": cluster.type,
+        "method": ", ".join(cluster.methods),
+        "size": len(members),
+        "lat": cluster.profile["centre"]["lat"],
+        "lon": cluster.profile["centre"]["lon"],
+        "profile": cluster.profile,
+        "summary": cluster.summary,
+        "members": [
+            (str(oid), round(float(c), 4))
+            for oid, c in zip(members, cluster.centrality, strict=True)
+        ],
+    }
+
+
+def clusters(
+    settings: Settings, cluster_type: str | None = None
+) -> list[dict[str, Any]]:
+    """Stored clusters, largest first, each with its profile and member names."""
+    if cluster_type is not None and cluster_type not in CLUSTER_TYPES:
+        raise StoreError(
+            f"unknown cluster type {cluster_type!r}; one of {', '.join(CLUSTER_TYPES)}"
+        )
+    with open_store(settings) as store:
+        return cluster_store.cluster_list(store, cluster_type)
+
+
+def cluster_summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored cluster in the published JSON shape."""
+    profile = row["profile"]
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "type": row["type"],
+        "criteria": profile.get("criteria", {}),
+        "members": row["members"],
+        "sectors": [
+            {"name": s["name"], "share": s["share"], "lq": s["lq"]}
+            for s in profile.get("sectors", [])
+        ],
+        "lat": row["lat"],
+        "lon": row["lon"],
+        "summary": row["summary"],
+    }

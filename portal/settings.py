@@ -86,9 +86,60 @@ class MatchingSettings(BaseModel):
 
 
 class ClusteringSettings(BaseModel):
-    min_cluster_size: int = Field(10, ge=2, description="Fewest members of a cluster.")
+    """The clustering method's thresholds; README "Clusters" explains each choice."""
+
+    min_cluster_size: int = Field(
+        10, ge=2, description="Fewest members of a cluster or community (the map: 10)."
+    )
     distance_km: float = Field(
-        15.0, gt=0, description="Neighbourhood radius of the density clustering."
+        15.0,
+        gt=0,
+        le=500,
+        description="Neighbourhood radius of the density clustering (DBSCAN eps).",
+    )
+    concentration: float = Field(
+        1.5,
+        ge=1,
+        description="A sector's local share must be this many times its overall share "
+        "for its sites to count as dense (per-sector runs).",
+    )
+    colocated_km: float = Field(
+        25.0, gt=0, description="Radius from the centre for the co-location test."
+    )
+    colocated_share: float = Field(
+        0.75, gt=0, le=1, description="Share of members within colocated_km."
+    )
+    specialised_share: float = Field(
+        0.4, gt=0, le=1, description="Share of members the dominant sector must hold."
+    )
+    specialised_lq: float = Field(
+        1.25, gt=0, description="Location quotient the dominant sector must reach."
+    )
+    collaboration_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of members that must have a partner inside the cluster.",
+    )
+    min_internal_links: int = Field(
+        10,
+        ge=1,
+        description="Fewest collaboration links inside a collaborative cluster.",
+    )
+    resolution: float = Field(
+        1.0, gt=0, description="Louvain resolution (higher: smaller communities)."
+    )
+    random_state: int = Field(0, description="Seed of the community detection.")
+    baseline: Literal["directory", "national"] = Field(
+        "directory",
+        description="What location quotients compare with: the whole directory, or "
+        "national counts per SIC section (for directories whose sectors are SIC).",
+    )
+    baseline_table: Path | None = Field(
+        None,
+        description="TSV of national counts per SIC code (industrial-classification, "
+        "name, count) for the national baseline; unset: the bundled Companies House "
+        "counts.",
     )
 
 

@@ -129,7 +129,7 @@ def test_every_command_has_help(settings: Settings) -> None:
         [], ["demo"], ["import"], ["import", "organisations"],
         ["import", "collaborations"], ["import", "companies-house"],
         ["import", "innovate-uk"], ["organisations"], ["stats"], ["export"],
-        ["export", "organisations"], ["serve"],
+        ["export", "organisations"], ["serve"], ["build"], ["clusters"],
     ):  # fmt: skip
         code, out, _ = run(settings, *args, "--help")
         assert code == 0 and "Usage" in out, args
