@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -10,6 +12,12 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, triu
 
 IntArray = NDArray[np.int64]
+# A community keeps its 2-core: members with at least two partners inside it.
+# Organisations hanging on by a single link are not part of a collaborating group,
+# and chance chains of one-off links (trees) vanish altogether.
+CORE = 2
+SPLIT_MODULARITY = 0.4
+MAX_SPLITS = 3
 
 
 def collaboration_matrix(
@@ -33,6 +41,7 @@ class InternalLinks:
     weight: float  # summed weight (e.g. joint projects) of those links
     density: float  # links / possible pairs
     connected_share: float  # members with at least one partner inside the group
+    mean_partners: float  # average number of partners a member has inside the group
 
     @classmethod
     def of(cls, adjacency: csr_matrix, members: IntArray) -> InternalLinks:
@@ -46,6 +55,7 @@ class InternalLinks:
             weight=float(sub.sum()) / 2,
             density=links / possible if possible else 0.0,
             connected_share=connected / m if m else 0.0,
+            mean_partners=2 * links / m if m else 0.0,
         )
 
 
@@ -68,40 +78,90 @@ def louvain_communities(
     min_size: int,
     resolution: float,
     seed: int,
+    names: NDArray[Any] | None = None,
 ) -> Partition:
-    """Louvain communities (networkx, fixed seed) of the eligible sites' links."""
+    """Louvain communities (networkx, fixed seed) of the eligible sites' links.
+
+    Nodes are labelled by a hash of each site's name (its id) when given, not by
+    row position: networkx's Louvain visits nodes in an order that depends on
+    their labels, so position labels would let an unrelated new site reshuffle
+    every community."""
     upper = triu(adjacency, k=1).tocoo()
     keep = eligible[upper.row] & eligible[upper.col]
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(
-        zip(
-            upper.row[keep].tolist(),
-            upper.col[keep].tolist(),
-            upper.data[keep].tolist(),
-            strict=False,
+    rows, cols = upper.row[keep], upper.col[keep]
+    used = np.unique(np.concatenate([rows, cols]))
+    label = dict(zip(used.tolist(), _stable_labels(used, names), strict=True))
+    position = {v: k for k, v in label.items()}
+    edges = sorted(
+        (min(label[a], label[b]), max(label[a], label[b]), w)
+        for a, b, w in zip(
+            rows.tolist(), cols.tolist(), upper.data[keep].tolist(), strict=True
         )
     )
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(edges)
     if graph.number_of_edges() == 0:
         return Partition([], 0.0)
-    found = nx.community.louvain_communities(
-        graph, weight="weight", resolution=resolution, seed=seed
-    )
+    found = refined_louvain(graph, graph.nodes, resolution, seed, min_size)
     total = graph.size(weight="weight")
     strength = dict(graph.degree(weight="weight"))
     modularity = nx.community.modularity(
         graph, found, weight="weight", resolution=resolution
     )
     kept = []
-    for community in found:
+    for found_community in found:
+        community = set(nx.k_core(graph.subgraph(found_community), CORE))
         if len(community) < min_size:
             continue
-        members = np.array(sorted(community), dtype=np.int64)
+        members = np.array(sorted(position[v] for v in community), dtype=np.int64)
         inside = graph.subgraph(community).size(weight="weight")
         degree = sum(strength[v] for v in community)
         term = inside / total - resolution * (degree / (2 * total)) ** 2
         kept.append(Community(members, float(term)))
     kept.sort(key=lambda c: (-len(c.members), int(c.members[0])))
     return Partition(kept, float(modularity))
+
+
+def _stable_labels(used: IntArray, names: NDArray[Any] | None) -> list[int]:
+    if names is None:
+        return used.tolist()
+    labels = [
+        int.from_bytes(hashlib.blake2b(str(names[i]).encode(), digest_size=7).digest())
+        for i in used.tolist()
+    ]
+    if len(set(labels)) < len(labels):  # a 56-bit collision: fall back to positions
+        return used.tolist()
+    return labels
+
+
+def refined_louvain(
+    graph: nx.Graph,
+    nodes: Any,
+    resolution: float,
+    seed: int,
+    min_size: int,
+    depth: int = 0,
+) -> list[set[int]]:
+    """Louvain, then Louvain again inside each community while that finds strong
+    structure (modularity >= SPLIT_MODULARITY): the usual remedy for modularity's
+    resolution limit, which merges small dense groups in a large network."""
+    sub = graph.subgraph(nodes)
+    parts = nx.community.louvain_communities(
+        sub, weight="weight", resolution=resolution, seed=seed
+    )
+    if depth > 0 and (
+        len(parts) < 2
+        or nx.community.modularity(sub, parts, weight="weight", resolution=resolution)
+        < SPLIT_MODULARITY
+    ):
+        return [set(nodes)]
+    found: list[set[int]] = []
+    for part in parts:
+        if len(part) >= 2 * min_size and depth < MAX_SPLITS:
+            found += refined_louvain(graph, part, resolution, seed, min_size, depth + 1)
+        else:
+            found.append(set(part))
+    return found
 
 
 def weighted_degree(adjacency: csr_matrix, members: IntArray) -> NDArray[np.float64]:

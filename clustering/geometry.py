@@ -28,9 +28,10 @@ def sinusoidal_km(
 ) -> tuple[FloatArray, FloatArray]:
     """Equal-area sinusoidal projection to km around central_lon.
 
-    Areas are exact, so counts per cell are densities; within 6 degrees of the
-    central meridian (all of the UK around -3) local distances are within 0.5% of
-    the geodesic ones.
+    Areas are exact, so counts per cell are densities. Distances along parallels
+    and meridians are exact; diagonal ones stretch with the distance from the
+    central meridian (about 4% at 5 degrees, the UK's edges around -3), which the
+    grid's cell-width tolerance already exceeds.
     """
     phi = np.radians(np.asarray(lat, float))
     lam = np.radians(np.asarray(lon, float) - central_lon)

@@ -39,13 +39,13 @@ class ClusterParams:
     """The method's knobs; the defaults are documented in the README."""
 
     min_size: int = 10
-    distance_km: float = 15.0
+    distance_km: float = 2.0
     concentration: float = 1.5
     colocated_km: float = 25.0
     colocated_share: float = 0.75
     specialised_share: float = 0.4
     specialised_lq: float = 1.25
-    collaboration_share: float = 0.5
+    collaboration_partners: float = 2.5
     min_internal_links: int = 10
     resolution: float = 1.0
     duplicate_overlap: float = 0.7
@@ -130,6 +130,7 @@ def find_clusters(
         min_size=params.min_size,
         resolution=params.resolution,
         seed=params.random_state,
+        names=sites["id"].to_numpy(),
     )
     candidates += [
         Candidate(c.members, "network community", modularity=c.modularity)
@@ -274,7 +275,7 @@ def judge(
         ),
         collaborative=collaboration(
             links,
-            min_share=params.collaboration_share,
+            min_partners=params.collaboration_partners,
             min_links=params.min_internal_links,
         ),
     )

@@ -314,7 +314,7 @@ def summarise(cluster: Cluster) -> str:
     )
     c = cluster.criteria
     parts = [
-        f"{cluster.name} is a{'n' if cluster.type[0] in 'AEIOU' else ''} {cluster.type} "
+        f"{cluster.name} is {'an' if cluster.type.startswith('R&D') else 'a'} {cluster.type} "
         f"{'community' if cluster.type == 'Dispersed' else 'innovation cluster'} of "
         f"{p['size']} RD&I-active organisations" + (f" ({kinds})." if kinds else "."),
         f"Main sectors: {sectors}." if sectors else "",

@@ -1,14 +1,19 @@
 """Density clusters of sites on the map (the Innovation Clusters Map's spatial approach).
 
-DBSCAN* on a fine equal-area grid: a site's neighbourhood is everything within
-``distance_km``; a grid cell is *dense* (a DBSCAN core) when its neighbourhood
-holds at least ``min_samples`` sites of the group and, when there is a background
-to compare with, the group is concentrated there (its local share of the
-background is at least ``concentration`` times its overall share). Dense cells
-within ``distance_km`` of each other form one cluster; its members are the group's
-sites in those cells (border sites are left out, as in DBSCAN*). Cells are a
-quarter of the distance wide, so the cost is O(n log n) whatever the density,
-which is what lets 3 million sites run on one machine.
+DBSCAN* on a fine equal-area grid. Sites are binned into cells a quarter of
+``distance_km`` wide. A cell is *dense* (a DBSCAN core) when, within
+``distance_km`` or within a half or a quarter of it, there are at least
+``min_samples`` sites of the group and, when there is a background to compare
+with, the group is concentrated there: its share of the background is at least
+``concentration`` times its overall share in that neighbourhood. The smaller
+neighbourhoods find tight groups inside dense cities, where the full radius would
+drown them in the background. Dense cells within
+``distance_km`` of each other form one cluster; its members are the group's
+sites in those cells (border sites are left out, as in DBSCAN*).
+
+Distances are measured between cell centres, so the neighbourhood's edge is exact
+only to about a cell width. The cost is O(n log n) whatever the density, which is
+what lets 3 million sites run on one machine.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from clustering.geometry import central_longitude, sinusoidal_km
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 CELLS_PER_RADIUS = 4
+SCALES = (4, 2, 1)  # neighbourhood radii tested, in cells: the distance, /2, /4
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,13 @@ class _Grid:
 
     keys: IntArray  # cell key of every site
     width: int  # keys are ix * width + iy
-    offsets: IntArray  # key offsets of the cells within the neighbourhood
+
+    def offsets(self, radius_cells: int) -> IntArray:
+        """Key offsets of the cells whose centres lie within radius_cells."""
+        r = radius_cells
+        dx, dy = np.mgrid[-r : r + 1, -r : r + 1]
+        inside = dx**2 + dy**2 <= r * r
+        return (dx[inside] * self.width + dy[inside]).astype(np.int64)
 
     @classmethod
     def of(
@@ -46,11 +58,7 @@ class _Grid:
         ix -= (ix.min() if len(ix) else 0) - pad
         iy -= (iy.min() if len(iy) else 0) - pad
         width = int(iy.max(initial=0)) + pad + 1
-        r = CELLS_PER_RADIUS
-        dx, dy = np.mgrid[-r : r + 1, -r : r + 1]
-        inside = dx**2 + dy**2 <= r * r
-        offsets = (dx[inside] * width + dy[inside]).astype(np.int64)
-        return cls(ix * width + iy, width, offsets)
+        return cls(ix * width + iy, width)
 
     def counts(self, mask: BoolArray) -> tuple[IntArray, IntArray]:
         """Occupied cells of the masked sites (sorted keys) and their site counts."""
@@ -58,13 +66,13 @@ class _Grid:
         return keys, counts.astype(np.int64)
 
     def neighbourhood_sums(
-        self, at: IntArray, keys: IntArray, counts: IntArray
+        self, at: IntArray, keys: IntArray, counts: IntArray, radius_cells: int
     ) -> IntArray:
         """For each cell in ``at``: the sites of (keys, counts) within the radius."""
         total = np.zeros(len(at), dtype=np.int64)
         if len(keys) == 0:
             return total
-        for offset in self.offsets:
+        for offset in self.offsets(radius_cells):
             wanted = at + offset
             pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
             hit = keys[pos] == wanted
@@ -74,7 +82,7 @@ class _Grid:
     def neighbour_pairs(self, cells: IntArray) -> tuple[IntArray, IntArray]:
         """Index pairs (i, j) of the given sorted cells that lie within the radius."""
         rows, cols = [], []
-        for offset in self.offsets:
+        for offset in self.offsets(CELLS_PER_RADIUS):
             if offset <= 0:
                 continue
             wanted = cells + offset
@@ -130,12 +138,16 @@ class SpatialIndex:
         if n_group < max(min_size, 1):
             return labels
         g_keys, g_counts = self.grid.counts(group)
-        g_near = self.grid.neighbourhood_sums(g_keys, g_keys, g_counts)
-        dense = g_near >= min_samples
         n_background, b_keys, b_counts = self._background_counts(background)
-        if n_background > n_group:
-            b_near = self.grid.neighbourhood_sums(g_keys, b_keys, b_counts)
-            dense &= g_near * n_background >= concentration * n_group * b_near
+        compare = n_background > n_group
+        dense = np.zeros(len(g_keys), dtype=bool)
+        for radius in SCALES if compare else SCALES[:1]:
+            g_near = self.grid.neighbourhood_sums(g_keys, g_keys, g_counts, radius)
+            scale_dense = g_near >= min_samples
+            if compare:
+                b_near = self.grid.neighbourhood_sums(g_keys, b_keys, b_counts, radius)
+                scale_dense &= g_near * n_background >= concentration * n_group * b_near
+            dense |= scale_dense
         site_labels = self._connect(g_keys[dense], self.grid.keys[group], min_size)
         labels[np.flatnonzero(group)] = site_labels
         return labels

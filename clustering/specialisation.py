@@ -18,9 +18,13 @@ class SectorShare:
 def baseline_shares(sectors: pd.Series, baseline: pd.Series | None = None) -> pd.Series:
     """Share of each sector in the baseline: a given table of counts (e.g. national
     SIC counts) when it covers the sectors, else the whole directory's sectors."""
-    if baseline is not None and float(baseline.sum()) > 0:
-        return (baseline / baseline.sum()).astype(float)
     counts = sectors.dropna().value_counts()
+    if (
+        baseline is not None
+        and float(baseline.sum()) > 0
+        and counts.index.isin(baseline.index).any()
+    ):
+        return (baseline / baseline.sum()).astype(float)
     return (
         (counts / counts.sum()).astype(float) if len(counts) else counts.astype(float)
     )

@@ -101,7 +101,7 @@ def specialisation(
     if not mix:
         return Criterion(False, "no member has a known sector")
     top = mix[0]
-    lq = top.lq if top.lq is not None else float("inf")
+    lq = top.lq if top.lq is not None else 0.0  # not in the baseline: unmeasured
     lq_text = f"LQ {top.lq:.2f}" if top.lq is not None else "absent from the baseline"
     return Criterion(
         top.share >= min_share and lq >= min_lq,
@@ -112,23 +112,26 @@ def specialisation(
 
 
 def collaboration(
-    links: InternalLinks, *, min_share: float, min_links: int
+    links: InternalLinks, *, min_partners: float, min_links: int
 ) -> Criterion:
     """Collaborative when members share at least min_links funded-R&D links with each
-    other and at least min_share of the members have a partner inside the group.
+    other and have on average at least min_partners partners inside the group.
 
-    The share of connected members, unlike link density, does not fall as a
-    cluster grows, so a large city cluster and a small one are judged alike.
+    Mean partners, unlike link density, does not fall as a cluster grows; and a
+    threshold above 2 needs more than a chain or tree of one-off links, which is
+    what chance links among unrelated organisations look like.
     """
-    met = links.links >= min_links and links.connected_share >= min_share
+    met = links.links >= min_links and links.mean_partners >= min_partners
     return Criterion(
         met,
-        f"{links.links} internal links, density {links.density:.3f}; "
-        f"{links.connected_share:.0%} of members collaborate inside the group "
-        f"(test: at least {min_links} links and {min_share:.0%} of members)",
+        f"{links.links} internal links, density {links.density:.3f}, "
+        f"{links.mean_partners:.1f} partners per member inside the group; "
+        f"{links.connected_share:.0%} of members collaborate inside it "
+        f"(test: at least {min_links} links and {min_partners:g} partners per member)",
         {
             "internal_links": links.links,
             "density": round(links.density, 4),
+            "mean_partners": round(links.mean_partners, 3),
             "connected_share": round(links.connected_share, 4),
         },
     )

@@ -237,7 +237,7 @@ def cluster_params(settings: Settings) -> ClusterParams:
         colocated_share=c.colocated_share,
         specialised_share=c.specialised_share,
         specialised_lq=c.specialised_lq,
-        collaboration_share=c.collaboration_share,
+        collaboration_partners=c.collaboration_partners,
         min_internal_links=c.min_internal_links,
         resolution=c.resolution,
         random_state=c.random_state,

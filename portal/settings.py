@@ -92,7 +92,7 @@ class ClusteringSettings(BaseModel):
         10, ge=2, description="Fewest members of a cluster or community (the map: 10)."
     )
     distance_km: float = Field(
-        15.0,
+        2.0,
         gt=0,
         le=500,
         description="Neighbourhood radius of the density clustering (DBSCAN eps).",
@@ -115,11 +115,11 @@ class ClusteringSettings(BaseModel):
     specialised_lq: float = Field(
         1.25, gt=0, description="Location quotient the dominant sector must reach."
     )
-    collaboration_share: float = Field(
-        0.5,
+    collaboration_partners: float = Field(
+        2.5,
         gt=0,
-        le=1,
-        description="Share of members that must have a partner inside the cluster.",
+        description="Partners per member, on average, a collaborative cluster's "
+        "members must have inside it.",
     )
     min_internal_links: int = Field(
         10,

@@ -1,0 +1,131 @@
+"""The collaboration matrix, internal links and Louvain communities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+
+from clustering.communities import (
+    InternalLinks,
+    collaboration_matrix,
+    louvain_communities,
+    weighted_degree,
+)
+
+
+def matrix(n: int, edges: list[tuple[int, int, float]]) -> csr_matrix:
+    a = np.array([e[0] for e in edges], dtype=np.int64)
+    b = np.array([e[1] for e in edges], dtype=np.int64)
+    w = np.array([e[2] for e in edges], dtype=float)
+    return collaboration_matrix(n, a, b, w)
+
+
+def test_collaboration_matrix_sums_duplicates_and_drops_self_links() -> None:
+    m = matrix(4, [(0, 1, 1.0), (1, 0, 2.0), (0, 1, 3.0), (2, 2, 5.0), (2, 3, 1.5)])
+    dense = m.toarray()
+    expected = np.zeros((4, 4))
+    expected[0, 1] = expected[1, 0] = 6.0
+    expected[2, 3] = expected[3, 2] = 1.5
+    np.testing.assert_array_equal(dense, expected)
+    assert m.nnz == 4  # no stored duplicates, nothing on the diagonal
+    assert m.shape == (4, 4)
+
+
+def test_collaboration_matrix_of_no_links_is_empty() -> None:
+    m = collaboration_matrix(
+        3, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    )
+    assert m.shape == (3, 3) and m.nnz == 0
+
+
+def test_internal_links_by_hand() -> None:
+    # members 0-3: links 0-1 (twice: weight 2+1) and 1-2; 3 has a partner only
+    # outside the group (4); 2-4 is outside too
+    m = matrix(5, [(0, 1, 2.0), (1, 0, 1.0), (1, 2, 1.0), (3, 4, 7.0), (2, 4, 1.0)])
+    links = InternalLinks.of(m, np.array([0, 1, 2, 3]))
+    assert links.links == 2
+    assert links.weight == pytest.approx(4.0)
+    assert links.density == pytest.approx(2 / 6)
+    assert links.connected_share == pytest.approx(3 / 4)
+    assert links.mean_partners == pytest.approx(2 * 2 / 4)
+
+
+def test_internal_links_of_a_full_clique_and_of_nobody() -> None:
+    edges = [(i, j, 1.0) for i in range(5) for j in range(i + 1, 5)]
+    full = InternalLinks.of(matrix(5, edges), np.arange(5))
+    assert (full.links, full.density, full.connected_share) == (10, 1.0, 1.0)
+    assert full.mean_partners == 4.0
+    empty = InternalLinks.of(matrix(5, edges), np.array([], dtype=np.int64))
+    assert (empty.links, empty.weight, empty.density) == (0, 0.0, 0.0)
+    assert (empty.connected_share, empty.mean_partners) == (0.0, 0.0)
+    alone = InternalLinks.of(matrix(5, edges), np.array([2]))
+    assert (alone.links, alone.density, alone.connected_share) == (0, 0.0, 0.0)
+
+
+def test_weighted_degree_counts_only_links_inside() -> None:
+    m = matrix(4, [(0, 1, 2.0), (1, 2, 3.0), (2, 3, 10.0)])
+    np.testing.assert_allclose(weighted_degree(m, np.array([0, 1, 2])), [2.0, 5.0, 3.0])
+
+
+def two_cliques(extra: list[tuple[int, int, float]] | None = None, n: int = 24):
+    edges = [(i, j, 1.0) for i in range(12) for j in range(i + 1, 12)]
+    edges += [(i, j, 1.0) for i in range(12, 24) for j in range(i + 1, 24)]
+    edges.append((11, 12, 1.0))  # the one bridge
+    return matrix(n, edges + (extra or []))
+
+
+def test_louvain_finds_two_cliques_joined_by_one_edge() -> None:
+    partition = louvain_communities(
+        two_cliques(), np.ones(24, bool), min_size=10, resolution=1.0, seed=0
+    )
+    found = [set(c.members.tolist()) for c in partition.communities]
+    assert sorted(found, key=min) == [set(range(12)), set(range(12, 24))]
+    assert all(np.all(np.diff(c.members) > 0) for c in partition.communities)
+    assert partition.modularity == pytest.approx(
+        sum(c.modularity for c in partition.communities)
+    )
+    assert 0.4 < partition.modularity < 0.5  # two equal halves: just under 1/2
+
+
+def test_louvain_is_deterministic_with_a_fixed_seed() -> None:
+    adjacency = two_cliques()
+    runs = [
+        louvain_communities(
+            adjacency, np.ones(24, bool), min_size=2, resolution=1.0, seed=7
+        )
+        for _ in range(3)
+    ]
+    first = [c.members.tolist() for c in runs[0].communities]
+    for other in runs[1:]:
+        assert [c.members.tolist() for c in other.communities] == first
+        assert other.modularity == runs[0].modularity
+
+
+def test_louvain_drops_communities_under_min_size() -> None:
+    small = [(i, j, 1.0) for i in range(24, 29) for j in range(i + 1, 29)]
+    adjacency = two_cliques(small, n=29)
+    eligible = np.ones(29, bool)
+    big = louvain_communities(adjacency, eligible, min_size=10, resolution=1.0, seed=0)
+    assert [len(c.members) for c in big.communities] == [12, 12]
+    every = louvain_communities(adjacency, eligible, min_size=5, resolution=1.0, seed=0)
+    assert [c.members.tolist() for c in every.communities][-1] == list(range(24, 29))
+    # the partition's modularity is of all communities, kept or not
+    assert big.modularity == pytest.approx(every.modularity)
+
+
+def test_louvain_ignores_links_of_ineligible_sites() -> None:
+    eligible = np.ones(24, bool)
+    eligible[[0, 13]] = False
+    partition = louvain_communities(
+        two_cliques(), eligible, min_size=10, resolution=1.0, seed=0
+    )
+    found = sorted((set(c.members.tolist()) for c in partition.communities), key=min)
+    assert found == [set(range(1, 12)), set(range(12, 24)) - {13}]
+
+
+def test_louvain_without_links_finds_nothing() -> None:
+    partition = louvain_communities(
+        matrix(5, []), np.ones(5, bool), min_size=1, resolution=1.0, seed=0
+    )
+    assert partition.communities == [] and partition.modularity == 0.0

@@ -1,0 +1,229 @@
+"""SpatialIndex.clusters: DBSCAN* density clusters on the equal-area grid."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tests.clustering.builders import CITIES, offset, spot
+
+D = 15.0  # distance_km
+OPTIONS = {"min_samples": 10, "min_size": 10, "concentration": 1.5}
+
+
+def index(lat: np.ndarray, lon: np.ndarray, distance_km: float = D):
+    from clustering.spatial import SpatialIndex
+
+    return SpatialIndex(np.asarray(lat, float), np.asarray(lon, float), distance_km)
+
+
+def scattered() -> tuple[np.ndarray, np.ndarray]:
+    """Twelve isolated sites, each far (> 40 km) from the others and Edinburgh."""
+    names = ["Aberdeen", "Inverness", "Newcastle", "Belfast", "Leeds", "Manchester"]
+    names += ["Birmingham", "Norwich", "Cambridge", "London", "Bristol", "Plymouth"]
+    return (
+        np.array([CITIES[n][0] for n in names]),
+        np.array([CITIES[n][1] for n in names]),
+    )
+
+
+def members(labels: np.ndarray) -> list[set[int]]:
+    return [set(np.flatnonzero(labels == k).tolist()) for k in range(labels.max() + 1)]
+
+
+def test_a_tight_group_among_scattered_sites_is_the_one_cluster() -> None:
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 12, spread_km=1.0)
+    s_lat, s_lon = scattered()
+    lat, lon = np.r_[s_lat[:6], g_lat, s_lat[6:]], np.r_[s_lon[:6], g_lon, s_lon[6:]]
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert members(labels) == [set(range(6, 18))]
+    assert (labels[:6] == -1).all() and (labels[18:] == -1).all()
+
+
+def test_nine_sites_are_too_few_for_min_size_ten() -> None:
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 9, spread_km=1.0)
+    s_lat, s_lon = scattered()
+    lat, lon = np.r_[g_lat, s_lat], np.r_[g_lon, s_lon]
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert (labels == -1).all()
+    # the same nine do make a cluster when nine is enough
+    nine = {"min_samples": 9, "min_size": 9, "concentration": 1.5}
+    labels = index(lat, lon).clusters(everyone, everyone, **nine)
+    assert members(labels) == [set(range(9))]
+
+
+def test_a_group_smaller_than_min_size_alone_gives_no_labels() -> None:
+    lat, lon = spot(*CITIES["Edinburgh"], 9, spread_km=1.0)
+    everyone = np.ones(9, bool)
+    assert (index(lat, lon).clusters(everyone, everyone, **OPTIONS) == -1).all()
+
+
+def test_two_groups_100_km_apart_are_two_clusters() -> None:
+    a_lat, a_lon = spot(54.0, -2.0, 12, seed=1)
+    b_lat, b_lon = spot(*offset(54.0, -2.0, 100.0, 0.0), 12, seed=2)
+    lat, lon = np.r_[a_lat, b_lat], np.r_[a_lon, b_lon]
+    everyone = np.ones(24, bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert sorted(members(labels), key=min) == [set(range(12)), set(range(12, 24))]
+
+
+def _chain(spacing_km: float) -> tuple[np.ndarray, np.ndarray]:
+    lats, lons = [], []
+    for k in range(4):
+        lat, lon = spot(*offset(54.0, -2.0, k * spacing_km, 0.0), 12, 0.3, seed=k)
+        lats.append(lat)
+        lons.append(lon)
+    return np.concatenate(lats), np.concatenate(lons)
+
+
+def test_a_chain_of_groups_within_reach_of_the_next_is_one_cluster() -> None:
+    # 4 dense groups 10.5 km apart: ends 31.5 km apart, linked through the middle
+    lat, lon = _chain(0.7 * D)
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert members(labels) == [set(range(48))]
+
+
+def test_the_same_chain_spaced_wider_than_the_distance_falls_apart() -> None:
+    lat, lon = _chain(2.0 * D)
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert sorted(members(labels), key=min) == [
+        set(range(k * 12, (k + 1) * 12)) for k in range(4)
+    ]
+
+
+def _pair_joined(distance_km: float, bearing: float, shift: tuple[float, float]):
+    """Two dense groups `distance_km` apart; are they one cluster?
+
+    Thirty sites outside the group, far to the west, pin the projection's
+    central meridian, so `shift` moves the pair across the grid's cells.
+    """
+    rad = np.radians(bearing)
+    start = offset(54.0, -2.0, *shift)
+    end = offset(*start, distance_km * np.sin(rad), distance_km * np.cos(rad))
+    a_lat, a_lon = spot(*start, 12, 0.05, seed=1)
+    b_lat, b_lon = spot(*end, 12, 0.05, seed=2)
+    lat = np.r_[a_lat, b_lat, np.full(30, 54.0)]
+    lon = np.r_[a_lon, b_lon, np.full(30, -5.0)]
+    pair = np.r_[np.ones(24, bool), np.zeros(30, bool)]
+    labels = index(lat, lon).clusters(pair, pair, **OPTIONS)
+    assert (labels[:24] >= 0).all()  # each group is dense on its own
+    return labels[0] == labels[23]
+
+
+CELL = D / 4
+SHIFTS = [(i * CELL / 5, j * CELL / 5) for i in range(5) for j in range(5)]
+
+
+def test_pair_helper_joins_close_groups_and_separates_far_ones() -> None:
+    assert all(_pair_joined(0.5 * D, 45.0, shift) for shift in SHIFTS)
+    assert not any(_pair_joined(2.0 * D, 45.0, shift) for shift in SHIFTS)
+
+
+# Distances are measured between cell centres, so the neighbourhood's edge is
+# exact to within a cell diagonal (documented in clustering.spatial).
+SLACK = math.sqrt(2) * CELL
+
+
+def test_dense_groups_a_cell_diagonal_inside_the_distance_always_join() -> None:
+    assert all(_pair_joined(D - SLACK, 45.0, shift) for shift in SHIFTS)
+    assert all(_pair_joined(D - SLACK, 90.0, shift) for shift in SHIFTS)
+
+
+def test_dense_groups_a_cell_diagonal_beyond_the_distance_never_join() -> None:
+    assert not any(_pair_joined(D + SLACK + 0.5, 90.0, shift) for shift in SHIFTS)
+    assert not any(_pair_joined(D + SLACK + 0.5, 45.0, shift) for shift in SHIFTS)
+
+
+def test_concentration_against_the_background() -> None:
+    # 12 group sites and 12 other sites in one place: the group is half of the
+    # background there, and half of it overall -- not concentrated
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 12, seed=1)
+    o_lat, o_lon = spot(*CITIES["Edinburgh"], 12, seed=2)
+    lat, lon = np.r_[g_lat, o_lat], np.r_[g_lon, o_lon]
+    group = np.r_[np.ones(12, bool), np.zeros(12, bool)]
+    background = np.ones(24, bool)
+    idx = index(lat, lon)
+    assert (idx.clusters(group, background, **OPTIONS) == -1).all()
+    # concentration 1.0 asks only "as common locally as overall": passes
+    even = {**OPTIONS, "concentration": 1.0}
+    assert members(idx.clusters(group, background, **even)) == [set(range(12))]
+    # with nothing to compare with, density alone decides
+    assert members(idx.clusters(group, group, **OPTIONS)) == [set(range(12))]
+
+
+def test_a_group_concentrated_against_a_spread_background_is_clustered() -> None:
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 12, seed=1)
+    s_lat, s_lon = scattered()
+    lat, lon = np.r_[g_lat, s_lat], np.r_[g_lon, s_lon]
+    group = np.r_[np.ones(12, bool), np.zeros(12, bool)]
+    labels = index(lat, lon).clusters(group, np.ones(24, bool), **OPTIONS)
+    assert members(labels) == [set(range(12))]
+
+
+def test_unlocated_sites_never_get_a_label() -> None:
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 12)
+    lat = np.r_[g_lat, np.nan, np.nan, CITIES["Edinburgh"][0]]
+    lon = np.r_[g_lon, np.nan, CITIES["Edinburgh"][1], np.nan]
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    assert members(labels) == [set(range(12))]
+    assert (labels[12:] == -1).all()
+
+
+def test_nine_located_and_many_unlocated_sites_make_no_cluster() -> None:
+    g_lat, g_lon = spot(*CITIES["Edinburgh"], 9)
+    lat, lon = np.r_[g_lat, np.full(20, np.nan)], np.r_[g_lon, np.full(20, np.nan)]
+    everyone = np.ones(len(lat), bool)
+    assert (index(lat, lon).clusters(everyone, everyone, **OPTIONS) == -1).all()
+
+
+def test_only_group_sites_are_labelled() -> None:
+    a_lat, a_lon = spot(*CITIES["Edinburgh"], 12, seed=1)
+    b_lat, b_lon = spot(*CITIES["London"], 12, seed=2)
+    lat, lon = np.r_[a_lat, b_lat], np.r_[a_lon, b_lon]
+    group = np.r_[np.zeros(12, bool), np.ones(12, bool)]
+    labels = index(lat, lon).clusters(group, group, **OPTIONS)
+    assert members(labels) == [set(range(12, 24))]
+
+
+def _three_groups() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lats, lons = [], []
+    for k, city in enumerate(["Edinburgh", "Manchester", "London"]):
+        lat, lon = spot(*CITIES[city], 12 + k, seed=k)
+        lats.append(lat)
+        lons.append(lon)
+    s_lat, s_lon = scattered()
+    lat, lon = np.concatenate([*lats, s_lat]), np.concatenate([*lons, s_lon])
+    return lat, lon, np.ones(len(lat), bool)
+
+
+def test_results_are_identical_on_repeated_runs() -> None:
+    lat, lon, group = _three_groups()
+    background = np.ones(len(lat), bool)
+    first = index(lat, lon).clusters(group, background, **OPTIONS)
+    idx = index(lat, lon)
+    second = idx.clusters(group, background, **OPTIONS)
+    third = idx.clusters(group, background, **OPTIONS)  # cached background
+    assert first.max() == 2
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, third)
+
+
+def test_results_do_not_depend_on_row_order() -> None:
+    lat, lon, group = _three_groups()
+    background = np.ones(len(lat), bool)
+    labels = index(lat, lon).clusters(group, background, **OPTIONS)
+    expected = {frozenset(m) for m in members(labels)}
+    assert len(expected) == 3
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(len(lat))
+        shuffled = index(lat[order], lon[order]).clusters(
+            group[order], background[order], **OPTIONS
+        )
+        found = {frozenset(order[list(m)].tolist()) for m in members(shuffled)}
+        assert found == expected
