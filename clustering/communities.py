@@ -33,6 +33,13 @@ def collaboration_matrix(
     return matrix
 
 
+def membership_matrix(groups: list[IntArray], n: int) -> csr_matrix:
+    """Groups x sites indicator matrix: row i has a 1 at each member of group i."""
+    rows = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    cols = np.concatenate(groups) if groups else np.empty(0, np.int64)
+    return csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(groups), n))
+
+
 @dataclass(frozen=True)
 class InternalLinks:
     """How much a group of sites collaborates within itself."""

@@ -38,6 +38,15 @@ def sinusoidal_km(
     return EARTH_RADIUS_KM * lam * np.cos(phi), EARTH_RADIUS_KM * phi
 
 
+def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> FloatArray:
+    """Points as 3-D unit vectors: straight-line (chord) nearness there is
+    great-circle nearness, so a k-d tree over them finds geodesic neighbours."""
+    phi, lam = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    return np.column_stack(
+        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+    )
+
+
 def central_longitude(lon: ArrayLike) -> float:
     """The median longitude: the projection's central meridian for these sites."""
     values = np.asarray(lon, float)

@@ -15,10 +15,15 @@ from clustering.communities import (
     InternalLinks,
     collaboration_matrix,
     louvain_communities,
+    membership_matrix,
 )
 from clustering.geometry import centre_of, haversine_km
 from clustering.spatial import SpatialIndex
-from clustering.specialisation import baseline_shares, location_quotients
+from clustering.specialisation import (
+    SectorShare,
+    baseline_shares,
+    location_quotients,
+)
 from clustering.typology import (
     Criteria,
     classify_cluster,
@@ -70,6 +75,7 @@ class Cluster:
     methods: list[str]
     links: InternalLinks
     centre: tuple[float, float]
+    sectors: list[SectorShare]  # sector mix with LQs, largest first
     modularity: float | None = None
     id: str = ""
     name: str = ""
@@ -142,7 +148,7 @@ def find_clusters(
     clusters = [judge(c, sites, active, adjacency, shares, params) for c in kept]
     typed = [c for c in clusters if c is not None]
     say("profiles")
-    profile_clusters(typed, sites, adjacency, shares, params, places, previous)
+    profile_clusters(typed, sites, adjacency, params, places, previous)
     return ClusterResult(
         clusters=typed,
         candidates=len(candidates),
@@ -213,13 +219,7 @@ def drop_duplicates(
     their members; the kept one notes the methods that also found it."""
     if not candidates:
         return []
-    rows = np.concatenate(
-        [np.full(len(c.members), i) for i, c in enumerate(candidates)]
-    )
-    cols = np.concatenate([c.members for c in candidates])
-    membership = csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(candidates), n_sites)
-    )
+    membership = membership_matrix([c.members for c in candidates], n_sites)
     shared = (membership @ membership.T).tocsr()
     shared.sort_indices()
     sizes = np.array([len(c.members) for c in candidates], dtype=float)
@@ -289,5 +289,6 @@ def judge(
         methods=[candidate.method, *candidate.also_found_by],
         links=links,
         centre=centre,
+        sectors=mix,
         modularity=candidate.modularity,
     )

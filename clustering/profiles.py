@@ -12,9 +12,8 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
-from clustering.communities import weighted_degree
-from clustering.geometry import EARTH_RADIUS_KM, haversine_km, outline
-from clustering.specialisation import location_quotients
+from clustering.communities import membership_matrix, weighted_degree
+from clustering.geometry import EARTH_RADIUS_KM, haversine_km, outline, unit_vectors
 
 if TYPE_CHECKING:
     from clustering.pipeline import Cluster, ClusterParams
@@ -28,7 +27,6 @@ def profile_clusters(
     clusters: list[Cluster],
     sites: pd.DataFrame,
     adjacency: csr_matrix,
-    shares: pd.Series,
     params: ClusterParams,
     places: pd.DataFrame | None,
     previous: Mapping[str, Sequence[str]] | None,
@@ -42,7 +40,7 @@ def profile_clusters(
     for cluster, cluster_id, name in zip(clusters, assigned, names, strict=True):
         cluster.id, cluster.name = cluster_id, name
         cluster.centrality = _centrality(adjacency, cluster.members)
-        cluster.profile = _figures(cluster, sites, shares)
+        cluster.profile = _figures(cluster, sites)
     _relations(clusters, adjacency, params)
     for cluster in clusters:
         cluster.summary = summarise(cluster)
@@ -88,24 +86,27 @@ def stable_ids(
     return [r for r in result if r is not None]
 
 
-def nearest_places(
-    lat: NDArray[np.float64], lon: NDArray[np.float64], places: pd.DataFrame
-) -> NDArray[Any]:
-    """Name of the place (e.g. local authority centroid) nearest each point."""
-    tree = cKDTree(
-        _unit_vectors(places["lat"].to_numpy(float), places["lon"].to_numpy(float))
-    )
-    _, index = tree.query(_unit_vectors(lat, lon))
-    return places["name"].to_numpy(dtype=object)[index]
+class PlaceFinder:
+    """The named place (e.g. local authority centroid) nearest any point: one tree
+    for all the clusters of a build."""
 
+    def __init__(self, places: pd.DataFrame | None) -> None:
+        self.tree: cKDTree | None = None
+        self.names: NDArray[Any] = np.empty(0, dtype=object)
+        if places is not None and len(places):
+            lat, lon = places["lat"].to_numpy(float), places["lon"].to_numpy(float)
+            self.tree = cKDTree(unit_vectors(lat, lon))
+            self.names = places["name"].to_numpy(dtype=object)
 
-def _unit_vectors(
-    lat: NDArray[np.float64], lon: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack(
-        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
-    )
+    def nearest(
+        self, lat: NDArray[np.float64], lon: NDArray[np.float64]
+    ) -> NDArray[Any]:
+        """Name of the place nearest each located point (unlocated ones skipped)."""
+        located = np.isfinite(lat) & np.isfinite(lon)
+        if self.tree is None or not located.any():
+            return np.empty(0, dtype=object)
+        _, index = self.tree.query(unit_vectors(lat[located], lon[located]))
+        return self.names[index]
 
 
 def cluster_names(
@@ -116,6 +117,8 @@ def cluster_names(
 ) -> list[str]:
     """ "Place — dominant sector" ("mixed sectors" when no sector holds the
     specialisation share); a dispersed community names its two main places."""
+    finder = PlaceFinder(places)
+    lat, lon = sites["lat"].to_numpy(float), sites["lon"].to_numpy(float)
     names: list[str] = []
     seen: dict[str, int] = {}
     for cluster in clusters:
@@ -123,7 +126,10 @@ def cluster_names(
         concentrated = figures.get("share", 0) >= params.specialised_share
         top = figures["sector"] if concentrated else "mixed sectors"
         if cluster.type == "Dispersed":
-            counts = _member_places(sites.iloc[cluster.members], places)
+            members = cluster.members
+            counts = pd.Series(
+                finder.nearest(lat[members], lon[members])
+            ).value_counts()
             main = sorted(counts.index[:2])
             if len(counts) > 2:
                 shown = f"{', '.join(main)} and others"
@@ -131,26 +137,13 @@ def cluster_names(
                 shown = " and ".join(main) or "no known place"
             name = f"{top} community — {shown}"
         else:
-            name = f"{_place_of(cluster.centre, places) or 'Unplaced'} — {top}"
+            centre = finder.nearest(
+                np.array([cluster.centre[0]]), np.array([cluster.centre[1]])
+            )
+            name = f"{centre[0] if len(centre) else 'Unplaced'} — {top}"
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return names
-
-
-def _member_places(rows: pd.DataFrame, places: pd.DataFrame | None) -> pd.Series:
-    """How many members are nearest each place, most first."""
-    lat, lon = rows["lat"].to_numpy(float), rows["lon"].to_numpy(float)
-    located = np.isfinite(lat) & np.isfinite(lon)
-    if places is None or not len(places) or not located.any():
-        return pd.Series(dtype=int)
-    named = nearest_places(lat[located], lon[located], places)
-    return pd.Series(named).value_counts()
-
-
-def _place_of(centre: tuple[float, float], places: pd.DataFrame | None) -> str | None:
-    if places is None or not len(places) or not np.isfinite(centre[0]):
-        return None
-    return str(nearest_places(np.array([centre[0]]), np.array([centre[1]]), places)[0])
 
 
 def _centrality(
@@ -162,12 +155,9 @@ def _centrality(
     return degree / top if top > 0 else degree
 
 
-def _figures(
-    cluster: Cluster, sites: pd.DataFrame, shares: pd.Series
-) -> dict[str, Any]:
+def _figures(cluster: Cluster, sites: pd.DataFrame) -> dict[str, Any]:
     rows = sites.iloc[cluster.members]
     located = rows["lat"].notna() & rows["lon"].notna()
-    mix = location_quotients(rows["sector"], shares)
     order = np.argsort(-cluster.centrality, kind="stable")[:CENTRAL_MEMBERS]
     return {
         "methods": cluster.methods,
@@ -188,7 +178,7 @@ def _figures(
                 "share": round(s.share, 4),
                 "lq": _num(s.lq),
             }
-            for s in mix
+            for s in cluster.sectors
         ],
         **{key: _total(rows, key) for key in ("employees", "turnover", "funding")},
         "internal_links": cluster.links.links,
@@ -240,14 +230,10 @@ def _relations(
         return
     centres = np.array([c.centre for c in clusters], dtype=float)
     placed = np.flatnonzero(np.isfinite(centres[:, 0]))
-    rows = np.concatenate([np.full(len(c.members), i) for i, c in enumerate(clusters)])
-    cols = np.concatenate([c.members for c in clusters])
-    membership = csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(clusters), adjacency.shape[0])
-    )
+    membership = membership_matrix([c.members for c in clusters], adjacency.shape[0])
     between = (membership @ (adjacency > 0).astype(float) @ membership.T).tocsr()
     tree = (
-        cKDTree(_unit_vectors(centres[placed, 0], centres[placed, 1]))
+        cKDTree(unit_vectors(centres[placed, 0], centres[placed, 1]))
         if len(placed)
         else None
     )
@@ -286,7 +272,7 @@ def _neighbours(
     ):
         return []
     near = tree.query_ball_point(
-        _unit_vectors(centres[i : i + 1, 0], centres[i : i + 1, 1])[0], reach
+        unit_vectors(centres[i : i + 1, 0], centres[i : i + 1, 1])[0], reach
     )
     found = []
     for k in near:

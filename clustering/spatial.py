@@ -73,9 +73,7 @@ class _Grid:
         if len(keys) == 0:
             return total
         for offset in self.offsets(radius_cells):
-            wanted = at + offset
-            pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-            hit = keys[pos] == wanted
+            pos, hit = _find(keys, at + offset)
             total += np.where(hit, counts[pos], 0)
         return total
 
@@ -85,10 +83,8 @@ class _Grid:
         for offset in self.offsets(CELLS_PER_RADIUS):
             if offset <= 0:
                 continue
-            wanted = cells + offset
-            pos = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
-            hit = np.flatnonzero(cells[pos] == wanted)
-            rows.append(hit)
+            pos, hit = _find(cells, cells + offset)
+            rows.append(np.flatnonzero(hit))
             cols.append(pos[hit])
         if not rows:
             return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -159,12 +155,18 @@ class SpatialIndex:
         i, j = self.grid.neighbour_pairs(core)
         adjacency = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(core), len(core)))
         _, component = connected_components(adjacency, directed=False)
-        pos = np.minimum(np.searchsorted(core, site_cells), len(core) - 1)
-        in_core = core[pos] == site_cells
+        pos, in_core = _find(core, site_cells)
         labels = np.where(in_core, component[pos], -1)
         sizes = np.bincount(labels[in_core], minlength=int(component.max()) + 1)
         big = in_core & (sizes[np.maximum(labels, 0)] >= min_size)
         return _renumber(np.where(big, labels, -1))
+
+
+def _find(keys: IntArray, wanted: IntArray) -> tuple[IntArray, BoolArray]:
+    """Positions of ``wanted`` in the sorted, non-empty ``keys``, and which are
+    there at all (where not, the position is meaningless)."""
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return pos, keys[pos] == wanted
 
 
 def _renumber(labels: IntArray) -> IntArray:
