@@ -53,7 +53,7 @@ test: lint typecheck  ## lint, type-check and the whole test suite
 bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/geocoding.py
 	$(BIN)/python bench/import_gtr.py
-	$(BIN)/python bench/clustering.py
+	$(BIN)/python bench/cluster_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,13 +10,12 @@ find_clusters recovers (Jaccard >= 0.7 with a found cluster) and types right.
 
 Each size runs in a fresh process, so the peak memory (VmHWM, data generation
 included; GB = 2**30 bytes) is per size; the wall time is the find_clusters call alone.
-Run: .venv/bin/python bench/clustering.py [--sizes 100000,300000] [--json]
+Run: .venv/bin/python bench/cluster_scale.py [--sizes 100000,300000] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import itertools
 import json
 import math
@@ -28,25 +27,26 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
+
+from clustering.communities import membership_matrix
+from clustering.geometry import EARTH_RADIUS_KM, unit_vectors
+from clustering.pipeline import ClusterParams, find_clusters
+from corpus.sic import national_section_counts
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "../shared/data"
 POSTCODES = DATA / "geography/codepoint_open_2025_04_latlon.csv.gz"
 PLACES = DATA / "geography/lad_centroids_2021.psv"
 SIC_COUNTS = DATA / "sic2007/companies_house_sic_counts.tsv"
-SIC_TABLE = DATA / "sic2007/uk_sic_2007.tsv"
 SIZES = "100000,300000,1000000,3100000"
 TYPES = ("Diverse", "Specialised", "R&D Collaborating", "Dispersed")
 LINKED_TYPES = ("R&D Collaborating", "Dispersed")
-EARTH_RADIUS_KM = 6371.0088
 PLANTED_SIZES = (15, 61)  # rng.integers bounds: 15 to 60 members
 LINK_CHANCE = 0.3  # per member pair of a linked planted cluster
 DIVERSE_SECTORS = 6
@@ -54,14 +54,6 @@ RECOVERED = 0.7  # Jaccard with the best-matching found cluster
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-
-
-def _pipeline() -> ModuleType:
-    """clustering.pipeline from the package, not this file, which shares its name."""
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-    if str(HERE.parent) not in sys.path:
-        sys.path.append(str(HERE.parent))
-    return importlib.import_module("clustering.pipeline")
 
 
 # --- synthetic data -------------------------------------------------------------
@@ -79,43 +71,17 @@ class Synthetic:
 
 def section_shares() -> tuple[pd.Series, float]:
     """Share of Companies House companies in each SIC 2007 section (indexed by the
-    section's name), and the share of companies whose code maps to a section."""
-    table = pd.read_csv(SIC_TABLE, sep="\t", dtype=str, keep_default_na=False)
-    codes = table["industrial-classification-2007"]
-    parents = table["parent"].str.split(":").str[-1]
-    parent = dict(zip(codes, parents, strict=True))
-    names = dict(zip(codes, table["name"], strict=True))
-    counts = pd.read_csv(SIC_COUNTS, sep="\t", dtype={"industrial-classification": str})
-    letters = [_section(c, parent) for c in counts["industrial-classification"]]
-    by_section = counts["count"].groupby(pd.Series(letters, index=counts.index)).sum()
-    mapped = float(by_section.sum() / counts["count"].sum())
-    by_section.index = [names[s] for s in by_section.index]
+    section's name, as the portal maps them), and the share of companies whose code
+    maps to a section."""
+    by_section = national_section_counts(SIC_COUNTS)
+    mapped = float(by_section.sum() / pd.read_csv(SIC_COUNTS, sep="\t")["count"].sum())
     return (by_section / by_section.sum()).astype(float), mapped
-
-
-def _section(code: str, parent: dict[str, str]) -> str | None:
-    """Section letter of a Companies House code: 5-digit subclass (01110 is
-    01.11/0) or 4-digit (0111 is 01.11); unknown codes try their first 4 digits."""
-    for digits in (code, code[:4]):
-        key = f"{digits[:2]}.{digits[2:4]}" + (f"/{digits[4:]}" if digits[4:] else "")
-        if key in parent:
-            while parent.get(key):
-                key = parent[key]
-            return key if len(key) == 1 else None
-    return None
 
 
 def load_postcodes() -> FloatArray:
     """(lat, lon) of every located postcode."""
     frame = pd.read_csv(POSTCODES, usecols=["lat", "lon"], engine="pyarrow")
     return frame.dropna()[["lat", "lon"]].to_numpy(dtype=float)
-
-
-def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack(
-        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
-    )
 
 
 def _random_pairs(
@@ -189,7 +155,7 @@ def synthesise(n: int, args: argparse.Namespace, rng: np.random.Generator) -> Sy
     postcodes = load_postcodes()
     load_s = time.perf_counter() - started
     shares, mapped = section_shares()
-    tree = cKDTree(_unit_vectors(postcodes[:, 0], postcodes[:, 1]))
+    tree = cKDTree(unit_vectors(postcodes[:, 0], postcodes[:, 1]))
     at = [rng.integers(0, len(postcodes), n)]
     sector = [rng.choice(len(shares), n, p=shares.to_numpy())]
     active = [rng.random(n) < args.active_share]
@@ -238,12 +204,6 @@ def _sites(where: FloatArray, sector: NDArray[Any]) -> pd.DataFrame:
 # --- recovery ---------------------------------------------------------------------
 
 
-def _membership(groups: list[IntArray], n: int) -> csr_matrix:
-    rows = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    cols = np.concatenate(groups) if groups else np.empty(0, np.int64)
-    return csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(groups), n))
-
-
 def best_matches(
     planted: list[IntArray], found: list[IntArray], n: int
 ) -> tuple[FloatArray, IntArray]:
@@ -253,7 +213,7 @@ def best_matches(
     match = np.full(len(planted), -1, dtype=np.int64)
     if not planted or not found:
         return best, match
-    shared = (_membership(planted, n) @ _membership(found, n).T).tocoo()
+    shared = (membership_matrix(planted, n) @ membership_matrix(found, n).T).tocoo()
     p_size = np.array([len(g) for g in planted], dtype=float)
     f_size = np.array([len(g) for g in found], dtype=float)
     row, col, common = shared.row, shared.col, shared.data
@@ -293,7 +253,6 @@ def peak_rss_gb() -> float:
 
 def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Generate n sites plus the planted clusters, cluster them, measure."""
-    pipeline = _pipeline()
     started = time.perf_counter()
     data = synthesise(n, args, np.random.default_rng(args.seed))
     places = pd.read_csv(
@@ -301,11 +260,11 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     )
     generated = time.perf_counter()
     print(f"  {n:,}: generated in {generated - started:.1f} s", file=sys.stderr)
-    params = pipeline.ClusterParams(
+    params = ClusterParams(
         distance_km=args.distance_km, concentration=args.concentration
     )
     marks = [("setup", time.perf_counter())]
-    result = pipeline.find_clusters(
+    result = find_clusters(
         data.sites,
         data.links,
         params,
@@ -509,15 +468,14 @@ def parse_args(defaults: Any) -> argparse.Namespace:
 
 
 def main() -> None:
-    pipeline = _pipeline()
-    args = parse_args(pipeline.ClusterParams())
+    args = parse_args(ClusterParams())
     if args.one is not None:
         print(json.dumps(run_one(args.one, args)))
         return
-    missing = [p for p in (POSTCODES, PLACES, SIC_COUNTS, SIC_TABLE) if not p.is_file()]
+    missing = [p for p in (POSTCODES, PLACES, SIC_COUNTS) if not p.is_file()]
     if missing:
         sys.exit(f"needs {', '.join(map(str, missing))}")
-    params = pipeline.ClusterParams(
+    params = ClusterParams(
         distance_km=args.distance_km, concentration=args.concentration
     )
     if args.json:
