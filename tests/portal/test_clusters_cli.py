@@ -127,3 +127,12 @@ def test_build_on_an_empty_workspace_finds_nothing(settings: Settings) -> None:
     assert code == 0 and json.loads(out)["clusters"] == 0
     code, _, err = run(settings, "clusters")
     assert code == 0 and "build" in err
+
+
+def test_the_store_accepts_exactly_the_types_the_method_gives() -> None:
+    # the schema's CHECK constraint and the pure clustering package each keep the
+    # list (the store must not import the clustering); they must agree
+    from clustering.typology import CLUSTER_TYPES as METHOD_TYPES
+    from directory.schema import CLUSTER_TYPES as STORED_TYPES
+
+    assert STORED_TYPES == METHOD_TYPES
