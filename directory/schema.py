@@ -161,3 +161,30 @@ def m002_cluster_notes(db: Database) -> None:
         CREATE INDEX cluster_members_organisation ON cluster_members(organisation_id);
         """
     )
+
+
+@migrations()
+def m003_passages(db: Database) -> None:
+    """What search finds: document chunks and cluster/organisation profiles, with a
+    porter-stemmed FTS5 index for the lexical half of hybrid search."""
+    db.executescript(
+        """
+        CREATE TABLE passages (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL
+                CHECK (source IN ('document', 'cluster', 'organisation')),
+            document_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            section TEXT,
+            page INTEGER,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX passages_document ON passages(source, document_id);
+        ALTER TABLE documents ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN pages INTEGER;
+        """
+    )
+    db.table("passages").enable_fts(
+        ["title", "section", "text"], create_triggers=True, tokenize="porter"
+    )
