@@ -1,0 +1,83 @@
+"""Follow-up questions read with the conversation: "and in Tees Valley?" after a
+question about South Yorkshire asks the same thing about Tees Valley."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from retrieval.passages import Turn
+from retrieval.text import content_words
+
+ELLIPSIS = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\b|^\s*and\b|^\s*same\s+for\b|^\s*also\b",
+    re.I,
+)
+ANAPHORA = frozenset(
+    "it its they their them that this those these there he she his her such".split()
+)
+PROPER = re.compile(
+    r"[A-Z][\w&'’-]*(?:\s+(?:of|and|&|the|upon|on-)?\s*[A-Z][\w&'’-]*)*"
+)
+QUESTION_WORDS = frozenset(
+    "what which who whom how when where why is are do does did can".split()
+)
+LEADING = re.compile(r"^(?:in|for|at|of|on|about|the|with)\s+", re.I)
+
+
+def proper_names(text: str) -> list[tuple[int, int, str]]:
+    """Capitalised spans (names of places, organisations, programmes), not the first
+    word of a sentence when it is a question word."""
+    spans = []
+    for match in PROPER.finditer(text):
+        words = match.group().split()
+        start = match.start()
+        if words[0].lower() in QUESTION_WORDS:
+            if len(words) == 1:
+                continue
+            start += len(words[0]) + 1
+        spans.append((start, match.end(), text[start : match.end()]))
+    return spans
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """The question to search and answer: as asked, or completed from the last turn."""
+    if not history:
+        return question
+    previous = history[-1].question.strip()
+    elliptic = ELLIPSIS.match(question)
+    if elliptic:
+        rest = question[elliptic.end() :].strip(" ,?.!")
+        replaced = _substitute(previous, rest)
+        if replaced:
+            return replaced
+        return f"{previous} {question}"
+    asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
+    if asked & ANAPHORA or len(content_words(question)) <= 2:
+        return f"{previous} {question}"
+    return question
+
+
+def _substitute(previous: str, rest: str) -> str | None:
+    """Swap the name in the previous question for the new one ("in Tees Valley")."""
+    new = proper_names(rest)
+    old = proper_names(previous)
+    if not new or not old:
+        return None
+    name = LEADING.sub("", new[0][2])
+    start, end, _ = old[-1]
+    for s, e, _name in old:
+        before = previous[:s].rstrip().rsplit(" ", 1)[-1].lower()
+        if before in {"in", "at", "for", "of", "the"} and re.match(r"(?i)in\b", rest):
+            start, end = s, e
+            break
+    phrase = rest
+    while LEADING.match(phrase):
+        phrase = LEADING.sub("", phrase)
+    head = phrase.split()[-1].lower() if phrase.split() else ""
+    if head and phrase != name:
+        # "the North East space cluster" replaces "Cheshire ... life sciences cluster"
+        found = re.search(rf"\b{re.escape(head)}\b", previous[start:], re.I)
+        if found:
+            return f"{previous[:start]}{phrase}{previous[start + found.end() :]}"
+    return f"{previous[:start]}{name}{previous[end:]}"

@@ -1,0 +1,322 @@
+"""The embedded default answerer: offline and extractive.
+
+It answers with the sentences of the retrieved passages that best answer the
+question, each followed by a numbered citation, and abstains when none of them
+does. A sentence is scored by how much of the question it covers (terms weighted
+by their rarity in the corpus, so "Dairy Nexus" counts more than "project"), by
+its meaning's closeness to the question (the embedding model, on a shortlist),
+and by whether it holds the kind of thing asked for (a figure for "how many", a
+year for "when"). To answer at all, the best sentence, read with its neighbours
+and its heading, must cover most of the question's weighted terms and be close
+to it in meaning; otherwise the passages don't answer it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.embedding import Embedder
+from retrieval.passages import Answer, Citation, Passage
+from retrieval.text import PHRASING, content_words, sentences, stem
+
+PASSAGES_READ = 6  # the top passages whose sentences are candidates
+SHORTLIST = 8  # candidates re-scored by the embedding model
+MAX_ANSWER_CHARS = 700
+MAX_LIST_ITEMS = 8
+PHRASING_WEIGHT = 0.3  # words like "much" or "define" that phrase the question
+MIN_GAIN = 0.15  # question coverage another sentence must add to join the answer
+# Answer only when the best sentence (with its context) covers this share of the
+# question's weighted terms and is at least this close to it in meaning.
+MIN_COVERAGE = 0.45
+MIN_SIMILARITY = 0.3
+
+NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred"
+    r"|thousand|million|billion)\b",
+    re.I,
+)
+YEAR = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July"
+    r"|August|September|October|November|December)\b"
+)
+MONEY = re.compile(
+    r"[£$€]\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|thousand)\b|%|\bper ?cent\b",
+    re.I,
+)
+DEFINING = re.compile(
+    r"\b(?:refers? to|(?:is|are) defined|defined as|definition|means|is an?|are)\b",
+    re.I,
+)
+LIST_INTRO = re.compile(r"[:–—]\s*$")
+LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+Neighbour = Callable[[Passage], "Passage | None"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    rank: int  # the passage's rank in the search results
+    index: int  # the sentence's position in the passage
+    text: str
+    context: float = 0.0  # question coverage of the sentence with its surroundings
+    score: float = 0.0
+
+
+class TermWeights:
+    """Rarity weights (IDF) of words in the searched passages."""
+
+    def __init__(self, total: int, frequency: Mapping[str, int]) -> None:
+        self.total = max(total, 1)
+        self.frequency = frequency
+
+    def weight(self, word: str) -> float:
+        rarity = math.log((self.total + 1) / (self.frequency.get(word, 0) + 0.5))
+        return rarity * (PHRASING_WEIGHT if word in PHRASING else 1.0)
+
+
+def question_kind(question: str) -> str:
+    """What the last question asks for: a number, a time, a list, or other."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
+    q = (asked[-1] if asked else question).lower()
+    if re.search(
+        r"\bhow (?:many|much|large|big|long)\b|\bwhat (?:percentage|share|proportion"
+        r"|number|amount)\b|\bworth\b|\bcost\b",
+        q,
+    ):
+        return "number"
+    if re.search(r"\bwhen\b|\b(?:what|which) (?:year|date)\b", q):
+        return "time"
+    if re.search(
+        r"\bdefin|\bwhat (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\?|\bmeaning of\b", q
+    ):
+        return "definition"
+    if re.search(r"\b(?:what|which) are\b|\blist\b|\b(?:two|three|four|five|six)\b", q):
+        return "list"
+    return "other"
+
+
+class ExtractiveAnswerer:
+    """Compose a short answer from the passages' own sentences, with citations."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, neighbour: Neighbour | None = None) -> None:
+        self.embedder = embedder
+        self.neighbour = neighbour  # the next passage of a document, for lists
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        weights: TermWeights,
+        question_vector: np.ndarray,
+    ) -> Answer | None:
+        """The answer, or None when the passages don't answer the question."""
+        terms = question_terms(question, weights)
+        candidates = self._candidates(question, passages, terms)
+        if not candidates:
+            return None
+        ranked, similarity = self._rescore(candidates, question_vector)
+        if ranked[0].context < MIN_COVERAGE or similarity < MIN_SIMILARITY:
+            return None
+        chosen = self._compose(question, ranked, terms)
+        kind = question_kind(question)
+        if kind in ("number", "time") and not any(
+            answers_amount(question, c.text) if kind == "number" else fits(kind, c.text)
+            for c in chosen[:2]
+        ):
+            return None  # asked for a figure or a date; the answer has none
+        return cite(question, passages, chosen)
+
+    def _candidates(
+        self, question: str, passages: Sequence[Passage], terms: Mapping[str, float]
+    ) -> list[Candidate]:
+        kind = question_kind(question)
+        found: list[Candidate] = []
+        for rank, passage in enumerate(passages[:PASSAGES_READ]):
+            parts = sentences(passage.text)
+            heading = stems_of(f"{passage.title} {passage.section or ''}")
+            stems = [stems_of(s) for s in parts]
+            for i, text in enumerate(parts):
+                around = set().union(stems[i], heading, *stems[max(0, i - 2) : i + 2])
+                lexical = coverage(terms, stems[i] | heading)
+                context = coverage(terms, around)
+                score = (
+                    0.55 * lexical
+                    + 0.25 * context
+                    + 0.1 * fits(kind, text)
+                    + 0.1 * (passage.similarity or 0.0)
+                    - 0.02 * rank
+                )
+                found.append(Candidate(passage, rank, i, text, context, score))
+        found.sort(key=lambda c: -c.score)
+        return found
+
+    def _rescore(
+        self, candidates: Sequence[Candidate], question_vector: np.ndarray
+    ) -> tuple[list[Candidate], float]:
+        """The shortlist re-ranked with each sentence's closeness to the question;
+        returns it with the winner's similarity."""
+        shortlist = list(candidates[:SHORTLIST])
+        similarity = self.embedder.encode([c.text for c in shortlist]) @ question_vector
+        order = sorted(
+            range(len(shortlist)),
+            key=lambda i: -(shortlist[i].score + 0.5 * float(similarity[i])),
+        )
+        return [shortlist[i] for i in order], float(similarity[order[0]])
+
+    def _compose(
+        self, question: str, ranked: Sequence[Candidate], terms: Mapping[str, float]
+    ) -> list[Candidate]:
+        """The best sentence, plus what completes it: the list it introduces, the
+        next sentence when it is short or lacks the figure asked for, and a
+        sentence answering a part of the question the others leave out."""
+        best = ranked[0]
+        chosen = [best, *self._continuation(question, ranked)]
+        covered = set().union(*(stems_of(c.text) for c in chosen))
+        for other in ranked[1:]:
+            if sum(len(c.text) for c in chosen) > MAX_ANSWER_CHARS:
+                break
+            gain = coverage(terms, stems_of(other.text) - covered)
+            if gain >= MIN_GAIN and other.text not in {c.text for c in chosen}:
+                chosen.append(other)
+                covered |= stems_of(other.text)
+        return chosen
+
+    def _following(self, best: Candidate) -> list[Candidate]:
+        """The sentences after the best one: the rest of its passage, then the
+        start of the next passage of the same document."""
+        parts = sentences(best.passage.text)
+        after = [
+            Candidate(best.passage, best.rank, j, parts[j])
+            for j in range(best.index + 1, len(parts))
+        ]
+        if len(after) < MAX_LIST_ITEMS and self.neighbour is not None:
+            following = self.neighbour(best.passage)
+            if following is not None:
+                after += [
+                    Candidate(following, best.rank, j, text)
+                    for j, text in enumerate(sentences(following.text))
+                ]
+        return after
+
+    def _continuation(
+        self, question: str, ranked: Sequence[Candidate]
+    ) -> list[Candidate]:
+        best = ranked[0]
+        kind = question_kind(question)
+        if kind == "list" or LIST_INTRO.search(best.text):
+            for head in ranked[:3] if kind == "list" else ranked[:1]:
+                items = self._list_items(question, head)
+                if items:
+                    return items
+        if kind not in ("number", "time") and len(best.text) >= 100:
+            return []
+        following = self._following(best)[:1]
+        if kind in ("number", "time") and not fits(kind, best.text):
+            return following if following and fits(kind, following[0].text) else []
+        return following if len(best.text) < 100 else []
+
+    def _list_items(self, question: str, head: Candidate) -> list[Candidate]:
+        """The items of the list a sentence introduces, directly or through one more
+        sentence ending in a colon ("... the groups of firms were:")."""
+        items: list[Candidate] = []
+        introduced = bool(LIST_INTRO.search(head.text))
+        for candidate in self._following(head)[
+            : (list_length(question) or MAX_LIST_ITEMS) + 1
+        ]:
+            if LIST_ITEM.match(candidate.text) or (
+                introduced and not items and len(candidate.text) < 200
+            ):
+                items.append(candidate)
+            elif not items and LIST_INTRO.search(candidate.text):
+                items.append(candidate)
+                introduced = True
+            else:
+                break
+        if items and not any(LIST_ITEM.match(c.text) for c in items) and not introduced:
+            return []
+        return items
+
+
+def cite(
+    question: str, passages: Sequence[Passage], chosen: Sequence[Candidate]
+) -> Answer:
+    """The chosen sentences in order, each followed by its passage's number."""
+    numbers: dict[str, int] = {}
+    quoted: dict[str, list[str]] = {}
+    cited: dict[str, Passage] = {}
+    pieces: list[str] = []
+    for candidate in chosen:
+        key = candidate.passage.id
+        n = numbers.setdefault(key, len(numbers) + 1)
+        quoted.setdefault(key, []).append(candidate.text)
+        cited[key] = candidate.passage
+        pieces.append(f"{clean(candidate.text)} [{n}]")
+    citations = [Citation(n, cited[k], " ".join(quoted[k])) for k, n in numbers.items()]
+    return Answer(question, " ".join(pieces), False, citations, list(passages))
+
+
+def question_terms(question: str, weights: TermWeights) -> dict[str, float]:
+    terms: dict[str, float] = {}
+    for word in content_words(question):
+        terms[stem(word)] = max(terms.get(stem(word), 0.0), weights.weight(word))
+    return terms
+
+
+def stems_of(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def coverage(terms: Mapping[str, float], stems: set[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in stems) / total if total else 0.0
+
+
+def fits(kind: str, text: str) -> float:
+    """1 when the sentence holds the kind of thing asked for (a figure, a time)."""
+    if kind == "number":
+        return 1.0 if NUMBER.search(text) else 0.0
+    if kind == "time":
+        return 1.0 if YEAR.search(text) else 0.0
+    if kind == "definition":
+        return 1.0 if DEFINING.search(text) else 0.0
+    return 0.0
+
+
+def answers_amount(question: str, text: str) -> bool:
+    """Whether a sentence holds the amount asked for: a sum of money for "how much"
+    or "worth", a number next to the thing counted for "how many jobs"."""
+    asked = question.lower()
+    counted = re.search(r"\bhow many ((?:[\w-]+ ){0,1}[\w-]+)", asked)
+    if counted:
+        units = {stem(w) for w in content_words(counted.group(1)) if w not in PHRASING}
+        tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
+        for i, token in enumerate(tokens):
+            if NUMBER.search(token):
+                near = tokens[max(0, i - 4) : i + 5]
+                if units & {stem(t.strip(".,").lower()) for t in near}:
+                    return True
+        return not units
+    if re.search(r"\bhow much\b|\bworth\b|\bcost\b|\bvalue\b", asked):
+        return bool(MONEY.search(text))
+    return bool(NUMBER.search(text))
+
+
+def list_length(question: str) -> int:
+    for word in re.findall(r"[a-z]+", question.lower()):
+        if word in COUNT_WORDS:
+            return COUNT_WORDS[word]
+    return 0
+
+
+def clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", LIST_ITEM.sub("", text)).strip()
+    return text if text.endswith((".", "!", "?", ":")) else text + "."

@@ -1,0 +1,107 @@
+"""Plain-text analysis shared by search and the answerers: words, stems, sentences."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_STOPWORD_LIST = """
+    a about above after again against all also am an and any are as at be because
+    been before being below between both but by can could did do does doing down
+    during each few for from further had has have having he her here hers herself
+    him himself his how i if in into is it its itself just me more most my myself
+    no nor not of off on once only or other our ours ourselves out over own same
+    she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself
+    yourselves tell say says said give given list name named describe explain
+    according document documents report mention mentioned please its s t
+"""
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
+WORD = re.compile(r"[A-Za-z0-9£$€%][A-Za-z0-9£$€%&'’.,-]*[A-Za-z0-9%]|[A-Za-z0-9]")
+# A sentence ends at . ! ? (or a line break) followed by a capital, digit, bullet or quote.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(A-Z0-9£•])|\n+")
+ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|Prof|St|No|approx)\.$")
+
+
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+}  # fmt: skip
+# Words that phrase a question rather than name its topic: they count for little
+# when judging whether a sentence answers it.
+_PHRASING_LIST = """
+    much many worth define defined definition call called previously formerly former
+    today currently current roughly approximately suggest suggests recommend
+    recommends example examples kind kinds type types mean means meaning main key
+    role face faces set get got hold holds whose actually total number amount extra
+    proposed supposed aim aims make made use used happen happened involve involved
+    approach ways way known describe described
+"""
+PHRASING = frozenset(_PHRASING_LIST.split())
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, keeping figures like 3,443 and £160m whole; the
+    possessive 's is dropped ("Norway's" is "norway")."""
+    return [POSSESSIVE.sub("", w.lower()).strip(".,'’-") for w in WORD.findall(text)]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix-stripping stem, so "clusters", "clustered", "clustering" meet."""
+    word = word.lower()
+    if word in NUMBER_WORDS:
+        return NUMBER_WORDS[word]
+    stemmed = _strip_suffix(word)
+    return _strip_suffix(stemmed) if stemmed != word else stemmed
+
+
+def _strip_suffix(word: str) -> str:
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, keep in (
+        ("ational", "ate"), ("isation", "ise"), ("ization", "ize"), ("iveness", "ive"),
+        ("fulness", "ful"), ("ousness", "ous"), ("ements", ""), ("ement", ""),
+        ("ships", ""), ("ship", ""),
+        ("ments", ""), ("ment", ""), ("ities", ""), ("ity", ""), ("ings", ""),
+        ("ing", ""), ("ies", "y"), ("ied", "y"), ("ers", ""), ("er", ""), ("ed", ""),
+        ("es", ""), ("s", ""), ("al", ""), ("ly", ""),
+    ):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning: not stopwords, not one letter."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def fts_query(text: str, limit: int = 32) -> str:
+    """An FTS5 expression: any of the question's content words, each quoted so that
+    punctuation or operators in user text can never change the query's meaning."""
+    seen: list[str] = []
+    for word in content_words(text):
+        token = re.sub(r"[^0-9a-z]+", " ", word).strip()
+        for part in token.split():
+            if part not in seen and part not in STOPWORDS and len(part) > 1:
+                seen.append(part)
+    return " OR ".join(f'"{t}"' for t in seen[:limit])
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a passage (list items and lines count as sentences)."""
+    pieces = [p.strip() for p in SENTENCE_END.split(text) if p and p.strip()]
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and ABBREVIATIONS.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
