@@ -54,6 +54,7 @@ bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/geocoding.py
 	$(BIN)/python bench/import_gtr.py
 	$(BIN)/python bench/cluster_scale.py
+	$(BIN)/python bench/qa_eval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

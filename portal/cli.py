@@ -23,8 +23,13 @@ from corpus.geocoding import GeocodingError
 from corpus.tables import FileRefused
 from directory.importing import ImportReport
 from directory.store import StoreError
-from portal import services
+from portal import knowledge, services
 from portal.settings import Settings, SettingsError, load_settings
+from retrieval.embedding import ModelError
+from retrieval.generative import LLMError
+from retrieval.index import IndexUnavailable
+from retrieval.passages import Source
+from retrieval.search import SearchFilters
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_REFUSED = 2
@@ -48,7 +53,14 @@ def reporting_errors(func: F) -> F:
         except FileRefused as exc:
             click.echo(f"refused: {exc}\nNothing was imported.", err=True)
             sys.exit(EXIT_REFUSED)
-        except (StoreError, GeocodingError, SettingsError) as exc:
+        except (
+            StoreError,
+            GeocodingError,
+            SettingsError,
+            IndexUnavailable,
+            ModelError,
+            LLMError,
+        ) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
 
@@ -168,6 +180,169 @@ def _import_command(kind: str, help_text: str) -> None:
             emit_json(report.to_dict())
         else:
             print_report(report, settings.imports.max_problems_shown)
+
+
+@import_group.command(name="documents")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--actor", default="cli", show_default=True, help="Name in the audit log."
+)
+@click.pass_context
+@reporting_errors
+def import_documents(
+    ctx: click.Context, paths: tuple[Path, ...], as_json: bool, actor: str
+) -> None:
+    """Index documents (txt, md, html, pdf, docx; files or folders). Unchanged
+    documents are skipped, changed ones re-indexed; bad files are reported."""
+    report = knowledge.import_documents(
+        settings_of(ctx), list(paths), actor, ProgressBar()
+    )
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    click.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.refused)} refused; "
+        f"{report.chunks} passages indexed."
+    )
+    for refused in report.refused:
+        click.echo(f"  refused: {refused['reason']}", err=True)
+    if report.refused and not (report.added or report.updated or report.unchanged):
+        sys.exit(EXIT_REFUSED)
+
+
+@cli.group(name="remove")
+def remove_group() -> None:
+    """Remove a record."""
+
+
+@remove_group.command(name="document")
+@click.argument("document_id")
+@click.option(
+    "--actor", default="cli", show_default=True, help="Name in the audit log."
+)
+@click.pass_context
+@reporting_errors
+def remove_document(ctx: click.Context, document_id: str, actor: str) -> None:
+    """Remove a document: it leaves search at once."""
+    removed = knowledge.remove_document(settings_of(ctx), document_id, actor)
+    click.echo(f"Removed “{removed['title']}” ({removed['chunks']} passages).")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--document", help="Only this document (its id).")
+@click.option("--publisher", help="Only documents from this publisher.")
+@click.option("--kind", help="Only documents of this kind (strategy, report, ...).")
+@click.option("--year", type=int, help="Only documents of this year.")
+@click.option(
+    "--profiles", is_flag=True, help="Search cluster and organisation profiles too."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
+@click.pass_context
+@reporting_errors
+def search(
+    ctx: click.Context,
+    query: str,
+    k: int,
+    document: str | None,
+    publisher: str | None,
+    kind: str | None,
+    year: int | None,
+    profiles: bool,
+    as_json: bool,
+) -> None:
+    """Hybrid (semantic + keyword) search of the documents."""
+    filters = SearchFilters(document, publisher, kind, year)
+    sources: tuple[Source, ...] = (
+        ("document", "cluster", "organisation") if profiles else ("document",)
+    )
+    found = knowledge.search(settings_of(ctx), query, k, sources, filters)
+    if as_json:
+        emit_json([p.retrieved() for p in found])
+        return
+    if not found:
+        click.echo("Nothing found.")
+    for n, passage in enumerate(found, start=1):
+        where = ", ".join(
+            x
+            for x in (passage.section, f"p. {passage.page}" if passage.page else None)
+            if x
+        )
+        click.echo(f"[{n}] {passage.title}" + (f" — {where}" if where else ""))
+        click.echo("    " + passage.text[:300].replace("\n", " ") + "\n")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    help='JSONL file of {"question": ...} objects; one JSON answer per line out.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+@reporting_errors
+def ask(ctx: click.Context, question: str | None, batch: Any, as_json: bool) -> None:
+    """Ask the documents (and cluster profiles) a question; answers cite passages."""
+    settings = settings_of(ctx)
+    if batch is not None:
+        if question:
+            raise click.UsageError("give a QUESTION or --batch FILE, not both")
+        for line in _batch_answers(settings, batch):
+            click.echo(json.dumps(line, ensure_ascii=False))
+        return
+    if not question:
+        raise click.UsageError("give a QUESTION (or --batch FILE)")
+    answer = knowledge.ask(settings, question)
+    if as_json:
+        emit_json(answer.to_dict())
+        return
+    click.echo(answer.answer)
+    for citation in answer.citations:
+        where = ", ".join(
+            x
+            for x in (
+                citation.passage.section,
+                f"p. {citation.passage.page}" if citation.passage.page else None,
+            )
+            if x
+        )
+        click.echo(
+            f"  [{citation.n}] {citation.passage.title}"
+            + (f" — {where}" if where else "")
+        )
+
+
+def _batch_answers(settings: Settings, lines: Any) -> Any:
+    """One JSON object per input line, in order; bad lines get an ``error``."""
+    parsed: list[tuple[str | None, str | None]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+            text = value.get("question") if isinstance(value, dict) else None
+        except json.JSONDecodeError:
+            text = None
+        if not isinstance(text, str):
+            parsed.append(
+                (None, f"line {number}: expected a JSON object with a question")
+            )
+        else:
+            parsed.append((text, None))
+    answers = knowledge.ask_batch(settings, [q or "" for q, e in parsed if e is None])
+    for text, error in parsed:
+        if error is not None:
+            yield {"question": None, "error": error}
+            continue
+        result = next(answers)
+        if isinstance(result, Exception):
+            yield {"question": text, "error": str(result)}
+        else:
+            yield result.to_dict()
 
 
 _import_command("organisations", "Import a members CSV (our template; see README).")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +19,6 @@ from clustering.pipeline import Cluster, ClusterParams, find_clusters
 from clustering.typology import CLUSTER_TYPES
 from corpus.collaborations import read_collaborations
 from corpus.companies_house import read_companies_house
-from corpus.documents import describe_document, read_manifest
 from corpus.geocoding import Geocoder, load_local_authorities
 from corpus.innovate_uk import read_innovate_uk
 from corpus.members import read_members
@@ -29,8 +26,10 @@ from corpus.records import ParsedFile
 from corpus.sic import national_section_counts, section_of
 from directory import clusters as cluster_store
 from directory.importing import ImportReport, Progress, apply_parsed_file
-from directory.store import DirectoryStore, StoreError
+from directory.store import StoreError
+from portal import knowledge
 from portal.settings import Settings, SettingsError
+from portal.workspace import open_store
 
 IMPORT_KINDS = ("organisations", "collaborations", "companies-house", "innovate-uk")
 EXPORT_COLUMNS = (
@@ -42,16 +41,6 @@ EXPORT_COLUMNS = (
 
 def demo_data() -> Path:
     return Path(str(resources.files("corpus") / "demo"))
-
-
-@contextmanager
-def open_store(settings: Settings) -> Iterator[DirectoryStore]:
-    """A store on the workspace database, closed afterwards (one per call/thread)."""
-    store = DirectoryStore(settings.database_path)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @lru_cache(maxsize=4)
@@ -93,20 +82,6 @@ def import_file(
         )
 
 
-def register_documents(settings: Settings, folder: Path, actor: str) -> dict[str, int]:
-    """Record the documents of a folder (metadata from its manifest, content hash)."""
-    manifest = read_manifest(folder)
-    outcomes: dict[str, int] = {}
-    with open_store(settings) as store, store.transaction():
-        for path in sorted(folder.iterdir()):
-            if path.suffix.lower() not in (".txt", ".md", ".html", ".pdf", ".docx"):
-                continue
-            record = describe_document(path, manifest)
-            outcome = store.upsert_document(asdict(record), actor)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
-
-
 def build_demo(
     settings: Settings,
     reset: bool = False,
@@ -127,8 +102,10 @@ def build_demo(
             on_step(f"importing {path.name}")
         reports[kind] = import_file(settings, kind, path, "demo", progress).to_dict()
     if on_step:
-        on_step("registering documents")
-    documents = register_documents(settings, data / "documents", "demo")
+        on_step("indexing documents")
+    documents = knowledge.import_documents(
+        settings, [data / "documents"], "demo", progress
+    ).to_dict()
     if on_step:
         on_step("building clusters")
     built = build_clusters(settings, "demo")
@@ -289,6 +266,9 @@ def build_clusters(
     }
     with open_store(settings) as store:
         changes = cluster_store.replace_clusters(store, rows, actor, details)
+    if on_step:
+        on_step("indexing cluster and organisation profiles")
+    changes.update(knowledge.refresh_profiles(settings))
     return {
         "clusters": len(rows),
         **details,

@@ -53,8 +53,8 @@ class ModelSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    chunk_size: int = Field(1000, gt=100, description="Characters per chunk.")
-    chunk_overlap: int = Field(150, ge=0, description="Characters shared by chunks.")
+    chunk_size: int = Field(800, gt=100, description="Characters per chunk.")
+    chunk_overlap: int = Field(120, ge=0, description="Characters shared by chunks.")
     top_k: int = Field(6, gt=0, description="Passages handed to the answerer.")
     chroma_mode: Literal["persistent", "http"] = Field(
         "persistent",

@@ -136,3 +136,21 @@ def test_the_store_accepts_exactly_the_types_the_method_gives() -> None:
     from directory.schema import CLUSTER_TYPES as STORED_TYPES
 
     assert STORED_TYPES == METHOD_TYPES
+
+
+def test_build_indexes_profiles_that_answer_directory_questions(demo: Settings) -> None:
+    from portal import knowledge
+    from tests.portal.test_knowledge import index_matches_store
+
+    index_matches_store(demo)
+    answer = knowledge.ask(demo, "Which clusters work on life sciences?")
+    assert not answer.abstained
+    assert answer.citations[0].passage.source == "cluster"
+    assert "Life Sciences" in answer.citations[0].passage.title
+    code, out, err = run(demo, "build", "--json")
+    assert code == 0, err
+    rebuilt = json.loads(out)
+    assert (
+        rebuilt["cluster_profiles_embedded"] == 0
+    )  # nothing changed, nothing embedded
+    assert rebuilt["organisation_profiles"] == stats(demo)["organisations"]
