@@ -266,11 +266,7 @@ def search(
     if not found:
         click.echo("Nothing found.")
     for n, passage in enumerate(found, start=1):
-        where = ", ".join(
-            x
-            for x in (passage.section, f"p. {passage.page}" if passage.page else None)
-            if x
-        )
+        where = passage.location()
         click.echo(f"[{n}] {passage.title}" + (f" — {where}" if where else ""))
         click.echo("    " + passage.text[:300].replace("\n", " ") + "\n")
 
@@ -302,14 +298,7 @@ def ask(ctx: click.Context, question: str | None, batch: Any, as_json: bool) -> 
         return
     click.echo(answer.answer)
     for citation in answer.citations:
-        where = ", ".join(
-            x
-            for x in (
-                citation.passage.section,
-                f"p. {citation.passage.page}" if citation.passage.page else None,
-            )
-            if x
-        )
+        where = citation.passage.location()
         click.echo(
             f"  [{citation.n}] {citation.passage.title}"
             + (f" — {where}" if where else "")

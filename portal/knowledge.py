@@ -185,11 +185,10 @@ def _ingest_file(
     new = [c for c in chunks if c.id not in old_ids]
     _embed_chunks(index, model, new, record)
     rows = [_passage_row(c, record["title"]) for c in chunks]
-    outcome = passage_store.save_document(store, record, rows, actor)
+    passage_store.save_document(store, record, rows, actor)
     index.delete("document", sorted(old_ids - {c.id for c in chunks}))
     (report.updated if before else report.added).append(record["id"])
     report.chunks += len(chunks)
-    del outcome
 
 
 def _passage_row(chunk: Chunk, title: str) -> dict[str, Any]:

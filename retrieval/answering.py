@@ -20,7 +20,7 @@ from retrieval.conversation import resolve_followup
 from retrieval.extractive import ExtractiveAnswerer, TermWeights
 from retrieval.passages import Answer, Citation, Passage, Source, Turn
 from retrieval.search import HybridSearch
-from retrieval.text import content_words, sentences, stem
+from retrieval.text import content_stems, content_words, sentences, stem
 
 DIRECTORY_QUESTION = re.compile(
     r"\b(?:which|what|list|name|show|find|are there|any)\s+(?:\w+\s+){0,2}?"
@@ -120,11 +120,7 @@ def abstain(question: str, passages: Sequence[Passage]) -> Answer:
     """The honest answer when the passages don't hold one, naming the closest."""
     closest = []
     for passage in passages[:3]:
-        where = f"“{passage.title}”"
-        if passage.section:
-            where += f", {passage.section}"
-        if passage.page:
-            where += f", p. {passage.page}"
+        where = ", ".join(filter(None, (f"“{passage.title}”", passage.location())))
         if where not in closest:
             closest.append(where)
     text = "The documents don't say."
@@ -140,7 +136,7 @@ def answer_from_profiles(question: str, profiles: Sequence[Passage]) -> Answer |
         return None
     matches = []
     for passage in profiles:
-        have = {stem(w) for w in content_words(f"{passage.title} {passage.text}")}
+        have = content_stems(f"{passage.title} {passage.text}")
         if len(topic & have) / len(topic) >= MIN_PROFILE_COVERAGE:
             matches.append(passage)
         if len(matches) == MAX_PROFILES:

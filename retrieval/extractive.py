@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.embedding import Embedder
 from retrieval.passages import Answer, Citation, Passage
-from retrieval.text import PHRASING, content_words, sentences, stem
+from retrieval.text import PHRASING, content_stems, content_words, sentences, stem
 
 PASSAGES_READ = 6  # the top passages whose sentences are candidates
 SHORTLIST = 8  # candidates re-scored by the embedding model
@@ -142,8 +142,8 @@ class ExtractiveAnswerer:
         found: list[Candidate] = []
         for rank, passage in enumerate(passages[:PASSAGES_READ]):
             parts = sentences(passage.text)
-            heading = stems_of(f"{passage.title} {passage.section or ''}")
-            stems = [stems_of(s) for s in parts]
+            heading = content_stems(f"{passage.title} {passage.section or ''}")
+            stems = [content_stems(s) for s in parts]
             for i, text in enumerate(parts):
                 around = set().union(stems[i], heading, *stems[max(0, i - 2) : i + 2])
                 lexical = coverage(terms, stems[i] | heading)
@@ -180,14 +180,14 @@ class ExtractiveAnswerer:
         sentence answering a part of the question the others leave out."""
         best = ranked[0]
         chosen = [best, *self._continuation(question, ranked)]
-        covered = set().union(*(stems_of(c.text) for c in chosen))
+        covered = set().union(*(content_stems(c.text) for c in chosen))
         for other in ranked[1:]:
             if sum(len(c.text) for c in chosen) > MAX_ANSWER_CHARS:
                 break
-            gain = coverage(terms, stems_of(other.text) - covered)
+            gain = coverage(terms, content_stems(other.text) - covered)
             if gain >= MIN_GAIN and other.text not in {c.text for c in chosen}:
                 chosen.append(other)
-                covered |= stems_of(other.text)
+                covered |= content_stems(other.text)
         return chosen
 
     def _following(self, best: Candidate) -> list[Candidate]:
@@ -269,10 +269,6 @@ def question_terms(question: str, weights: TermWeights) -> dict[str, float]:
     for word in content_words(question):
         terms[stem(word)] = max(terms.get(stem(word), 0.0), weights.weight(word))
     return terms
-
-
-def stems_of(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
 
 
 def coverage(terms: Mapping[str, float], stems: set[str]) -> float:

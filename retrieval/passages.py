@@ -26,6 +26,11 @@ class Passage:
     similarity: float | None = None  # cosine similarity to the question, if known
     ordinal: int | None = None  # the chunk's position in its document
 
+    def location(self) -> str:
+        """Where in its document the passage is: "section, p. 4" (either may be absent)."""
+        page = f"p. {self.page}" if self.page else None
+        return ", ".join(x for x in (self.section, page) if x)
+
     def retrieved(self) -> dict[str, Any]:
         """The passage in the ``retrieved`` shape of an answer's JSON."""
         return {

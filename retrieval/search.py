@@ -89,14 +89,11 @@ class HybridSearch:
     def _search_source(
         self, query: str, vector: np.ndarray, source: Source, filters: SearchFilters
     ) -> list[Passage]:
-        doc_filters = filters if source == "document" else SearchFilters()
         if source != "document" and filters.as_dict():
             return []  # document filters exclude profiles
-        dense = self.index.nearest(
-            source, vector, CANDIDATES, doc_filters.chroma_where()
-        )
+        dense = self.index.nearest(source, vector, CANDIDATES, filters.chroma_where())
         lexical = self.store.lexical(
-            fts_query(query), source, CANDIDATES, doc_filters.as_dict()
+            fts_query(query), source, CANDIDATES, filters.as_dict()
         )
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
         rows = self.store.lookup(fused)
