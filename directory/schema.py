@@ -188,3 +188,25 @@ def m003_passages(db: Database) -> None:
     db.table("passages").enable_fts(
         ["title", "section", "text"], create_triggers=True, tokenize="porter"
     )
+
+
+@migrations()
+def m004_matching(db: Database) -> None:
+    """Peer matching: each organisation's capability vector (re-embedded only when
+    its text changes) and the weights learned from the network at each build."""
+    db.executescript(
+        """
+        CREATE TABLE organisation_vectors (
+            organisation_id TEXT PRIMARY KEY
+                REFERENCES organisations(id) ON DELETE CASCADE,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE matching_models (
+            id INTEGER PRIMARY KEY,
+            learned_at TEXT NOT NULL,
+            model TEXT NOT NULL
+        );
+        CREATE INDEX organisations_updated_at ON organisations(updated_at);
+        """
+    )
