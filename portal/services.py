@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Callable
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from clustering.pipeline import Cluster, ClusterParams, find_clusters
 from clustering.typology import CLUSTER_TYPES
 from corpus.collaborations import read_collaborations
 from corpus.companies_house import read_companies_house
-from corpus.geocoding import Geocoder, load_local_authorities
+from corpus.geocoding import load_local_authorities
 from corpus.innovate_uk import read_innovate_uk
 from corpus.members import read_members
 from corpus.records import ParsedFile
@@ -27,9 +26,9 @@ from corpus.sic import national_section_counts, section_of
 from directory import clusters as cluster_store
 from directory.importing import ImportReport, Progress, apply_parsed_file
 from directory.store import StoreError
-from portal import knowledge
+from portal import knowledge, matching
 from portal.settings import Settings, SettingsError
-from portal.workspace import open_store
+from portal.workspace import geocoder, open_store
 
 IMPORT_KINDS = ("organisations", "collaborations", "companies-house", "innovate-uk")
 EXPORT_COLUMNS = (
@@ -41,16 +40,6 @@ EXPORT_COLUMNS = (
 
 def demo_data() -> Path:
     return Path(str(resources.files("corpus") / "demo"))
-
-
-@lru_cache(maxsize=4)
-def _geocoder(postcode_table: Path | None) -> Geocoder:
-    return Geocoder.load(postcode_table)
-
-
-def geocoder(settings: Settings) -> Geocoder:
-    """Loaded once per process and postcode table (the full table takes ~2 s)."""
-    return _geocoder(settings.geocoding.postcode_table)
 
 
 def parse_import(settings: Settings, kind: str, path: Path) -> ParsedFile:
@@ -241,20 +230,7 @@ def build_clusters(
         sites = cluster_store.organisation_sites(store)
         links = cluster_store.collaboration_links(store)
         previous = cluster_store.memberships(store)
-    sites["sector"] = [
-        primary_sector(s, c)
-        for s, c in zip(sites["sectors"], sites["sic_codes"], strict=True)
-    ]
-    baseline, note = _baseline(settings, sites)
-    result = find_clusters(
-        sites,
-        links,
-        cluster_params(settings),
-        places=load_local_authorities().reset_index(),
-        baseline=baseline,
-        previous=previous,
-        progress=on_step,
-    )
+    result, note = cluster_sites(settings, sites, links, previous, on_step)
     ids = sites["id"].to_numpy()
     rows = [_cluster_row(cluster, ids) for cluster in result.clusters]
     details = {
@@ -269,13 +245,43 @@ def build_clusters(
     if on_step:
         on_step("indexing cluster and organisation profiles")
     changes.update(knowledge.refresh_profiles(settings))
+    if on_step:
+        on_step("learning the matching weights from the network")
+    learned = matching.learn_weights(settings, actor)
     return {
         "clusters": len(rows),
         **details,
         **changes,
         "rdi_active": int(sites["rdi_active"].sum()),
         "modularity": round(result.partition_modularity, 4),
+        "matching": learned,
     }
+
+
+def cluster_sites(
+    settings: Settings,
+    sites: Any,
+    links: Any,
+    previous: dict[str, list[str]] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> tuple[Any, str]:
+    """The clustering run on the store's frames (also what benchmarks call), and
+    which baseline the location quotients used."""
+    sites["sector"] = [
+        primary_sector(s, c)
+        for s, c in zip(sites["sectors"], sites["sic_codes"], strict=True)
+    ]
+    baseline, note = _baseline(settings, sites)
+    result = find_clusters(
+        sites,
+        links,
+        cluster_params(settings),
+        places=load_local_authorities().reset_index(),
+        baseline=baseline,
+        previous=previous,
+        progress=on_step,
+    )
+    return result, note
 
 
 def _baseline(settings: Settings, sites: Any) -> tuple[Any, str]:

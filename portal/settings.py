@@ -80,8 +80,8 @@ class LLMSettings(BaseModel):
 
 class MatchingSettings(BaseModel):
     default_k: int = Field(10, gt=0, description="Suggestions returned by default.")
-    distance_scale_km: float = Field(
-        50.0, gt=0, description="Distance at which proximity's weight halves."
+    random_state: int = Field(
+        0, description="Seed of the hidden-collaboration splits the weights learn on."
     )
 
 

@@ -1,10 +1,14 @@
-"""The workspace's directory store, opened per call (and per thread) by the use cases."""
+"""What every use case opens: the workspace's directory store (per call and thread)
+and the geocoder (once per process)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
 
+from corpus.geocoding import Geocoder
 from directory.store import DirectoryStore
 from portal.settings import Settings
 
@@ -17,3 +21,13 @@ def open_store(settings: Settings) -> Iterator[DirectoryStore]:
         yield store
     finally:
         store.close()
+
+
+@lru_cache(maxsize=4)
+def _geocoder(postcode_table: Path | None) -> Geocoder:
+    return Geocoder.load(postcode_table)
+
+
+def geocoder(settings: Settings) -> Geocoder:
+    """Loaded once per process and postcode table (the full table takes ~2 s)."""
+    return _geocoder(settings.geocoding.postcode_table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +41,21 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         if name.startswith("CLUSTER_PORTAL_"):
             monkeypatch.delenv(name)
     return load_settings(workspace=tmp_path / "workspace")
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace (organisations, collaborations, documents, clusters,
+    matching weights), built once per test session; copy it before changing it."""
+    from portal import services
+
+    workspace = tmp_path_factory.mktemp("demo") / "workspace"
+    services.build_demo(load_settings(workspace=workspace))
+    return workspace
+
+
+@pytest.fixture
+def demo(demo_workspace: Path, settings: Settings) -> Settings:
+    """A private copy of the built demo workspace."""
+    shutil.copytree(demo_workspace, settings.workspace)
+    return settings

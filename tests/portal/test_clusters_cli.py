@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from directory.clusters import set_cluster_notes
 from portal import services
-from portal.settings import Settings, load_settings
+from portal.settings import Settings
 from tests.portal.test_cli import run, stats
 
 CRITERIA = {"rdi_active", "co_located", "specialised", "collaborative"}
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = tmp_path_factory.mktemp("demo") / "workspace"
-    settings = load_settings(workspace=workspace)
-    services.build_demo(settings)
-    return workspace
-
-
-@pytest.fixture
-def demo(demo_workspace: Path, settings: Settings) -> Settings:
-    """A private copy of the built demo workspace."""
-    shutil.copytree(demo_workspace, settings.workspace)
-    return settings
 
 
 def clusters_json(settings: Settings, *args: str) -> list[dict]:  # type: ignore[type-arg]
