@@ -55,6 +55,7 @@ bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/import_gtr.py
 	$(BIN)/python bench/cluster_scale.py
 	$(BIN)/python bench/qa_eval.py
+	$(BIN)/python bench/match_eval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
