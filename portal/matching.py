@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -192,11 +192,8 @@ def match_need(
     except ValueError as exc:
         raise MatchError(str(exc)) from None
     filters = filters or Filters()
-    filters = Filters(
-        kind=filters.kind or need.kind,
-        region=filters.region or need.country,
-        sector=filters.sector,
-        max_km=filters.max_km,
+    filters = replace(
+        filters, kind=filters.kind or need.kind, region=filters.region or need.country
     )
     found = matcher(settings)
     vector = embedder(settings).encode([text])[0]

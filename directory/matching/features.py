@@ -51,9 +51,8 @@ def _column(n: int) -> np.ndarray:
     return np.zeros(n, dtype=np.float64)
 
 
-def _row_vector(matrix: object, weights: np.ndarray | None = None) -> np.ndarray:
-    dense = np.asarray(matrix.todense()).ravel()  # type: ignore[attr-defined]
-    return dense if weights is None else dense * weights
+def _row_vector(matrix: object) -> np.ndarray:
+    return np.asarray(matrix.todense()).ravel()  # type: ignore[attr-defined]
 
 
 def network_features(graph: MatchingGraph, row: int) -> dict[str, np.ndarray]:
@@ -79,15 +78,23 @@ def network_features(graph: MatchingGraph, row: int) -> dict[str, np.ndarray]:
     }
 
 
-def feature_matrix(graph: MatchingGraph, query: Query) -> np.ndarray:
-    """n × len(FEATURES): every organisation as a candidate for this query."""
+def query_distances(graph: MatchingGraph, query: Query) -> np.ndarray:
+    """km from the query to every organisation; all nan when it has no location."""
+    if query.lat is None or query.lon is None:
+        return np.full(graph.n, np.nan)
+    return graph.distances_km(query.lat, query.lon)
+
+
+def feature_matrix(
+    graph: MatchingGraph, query: Query, km: np.ndarray | None = None
+) -> np.ndarray:
+    """n × len(FEATURES): every organisation as a candidate for this query
+    (``km``: query_distances, when the caller has them already)."""
     n = graph.n
     values: dict[str, np.ndarray] = {}
     values["similarity"] = graph.vectors @ query.vector
-    if query.lat is not None and query.lon is not None:
-        km = graph.distances_km(query.lat, query.lon)
-    else:
-        km = np.full(n, np.nan)
+    if km is None:
+        km = query_distances(graph, query)
     values["no_location"] = np.isnan(km).astype(np.float64)
     values["log_distance"] = np.log1p(np.nan_to_num(km, nan=UNPLACED_KM))
     values["log_partners"] = np.log1p(graph.degree)

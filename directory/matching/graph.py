@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-EARTH_RADIUS_KM = 6371.0088
+from clustering.geometry import haversine_km
 
 
 def _vocabulary(values: Sequence[str]) -> dict[str, int]:
@@ -162,20 +162,11 @@ class MatchingGraph:
         self.kind_keys = np.char.lower(self.kinds.astype(str))
         self.region_keys = np.char.lower(self.regions.astype(str))
         self.country_keys = np.char.lower(self.countries.astype(str))
-        self.lat_radians = np.radians(self.lat)
-        self.lon_radians = np.radians(self.lon)
         self.n = n
 
     def distances_km(self, lat: float, lon: float) -> np.ndarray:
         """Great-circle distance from a point to every organisation (nan if unplaced)."""
-        phi, lam = np.radians(lat), np.radians(lon)
-        h = (
-            np.sin((self.lat_radians - phi) / 2) ** 2
-            + np.cos(phi)
-            * np.cos(self.lat_radians)
-            * np.sin((self.lon_radians - lam) / 2) ** 2
-        )
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+        return haversine_km(lat, lon, self.lat, self.lon)
 
     def location(self, row: int) -> tuple[float | None, float | None]:
         lat, lon = self.lat[row], self.lon[row]

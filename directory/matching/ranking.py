@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from directory.matching.features import FEATURES, SIGNAL_OF, Query, feature_matrix
+from directory.matching.features import (
+    FEATURES,
+    SIGNAL_OF,
+    Query,
+    feature_matrix,
+    query_distances,
+)
 from directory.matching.graph import MatchingGraph
 from directory.matching.model import MatchModel, regime_of
 
@@ -84,12 +90,13 @@ def rank(
     query: Query,
     *,
     include_partners: bool = False,
+    km: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Every candidate's score (nan for excluded ones), the feature matrix and the
     regime used. Excluded: the organisation itself and, unless asked, its partners."""
     regime = "need" if query.row is None else regime_of(int(graph.degree[query.row]))
     weights = model.for_regime(regime)
-    x = feature_matrix(graph, query)
+    x = feature_matrix(graph, query, km)
     scores = weights.logits(x)
     if query.row is not None:
         scores[query.row] = np.nan
@@ -107,16 +114,16 @@ def suggest(
     include_partners: bool = False,
 ) -> list[Suggestion]:
     """The k best candidates, each with every signal's contribution and evidence."""
-    scores, x, regime = rank(graph, model, query, include_partners=include_partners)
-    km = (
-        graph.distances_km(query.lat, query.lon)
-        if query.lat is not None and query.lon is not None
-        else None
+    km = query_distances(graph, query)
+    scores, x, regime = rank(
+        graph, model, query, include_partners=include_partners, km=km
     )
-    keep = (filters or Filters()).mask(graph, km) & ~np.isnan(scores)
-    candidates = np.flatnonzero(keep)
+    located = query.lat is not None and query.lon is not None
+    keep = (filters or Filters()).mask(graph, km if located else None)
+    candidates = np.flatnonzero(keep & ~np.isnan(scores))
     top = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
     weights = model.for_regime(regime)
+    used = {SIGNAL_OF[f] for f in weights.features}
     found = []
     for row in top:
         parts = weights.contributions(x[row])
@@ -130,15 +137,11 @@ def suggest(
                 reasons=[
                     Reason(signal, parts[signal], detail)
                     for signal, detail in explain(graph, query, int(row), x[row], km)
-                    if signal in _used(weights.features)
+                    if signal in used
                 ],
             )
         )
     return found
-
-
-def _used(features: tuple[str, ...]) -> set[str]:
-    return {SIGNAL_OF[f] for f in features}
 
 
 def explain(
@@ -146,14 +149,14 @@ def explain(
     query: Query,
     row: int,
     x: np.ndarray,
-    km: np.ndarray | None,
+    km: np.ndarray,
 ) -> list[tuple[str, str]]:
     """The evidence behind each signal, in words a member can check."""
     value = dict(zip(FEATURES, x, strict=True))
     details = [("similarity", _similarity(graph, query, row, value))]
     if query.row is not None:
         details.append(("complementarity", _complementarity(graph, query.row, row)))
-    if km is None or np.isnan(km[row]):
+    if np.isnan(km[row]):
         details.append(("proximity", "location unknown"))
     else:
         details.append(("proximity", f"{km[row]:.0f} km apart"))

@@ -81,8 +81,8 @@ def matching_frames(
                  "vector"],
     )  # fmt: skip
     orgs["sectors"] = orgs["sectors"].map(lambda v: json.loads(v) if v else [])
-    stored = [np.frombuffer(v, dtype=np.float32) for v in orgs["vector"] if v]
-    dimension = len(stored[0]) if stored else 1
+    first = next((blob for blob in orgs["vector"] if blob), None)
+    dimension = len(np.frombuffer(first, dtype=np.float32)) if first else 1
     vectors = np.zeros((len(orgs), dimension), dtype=np.float32)
     for i, blob in enumerate(orgs["vector"]):
         if blob:

@@ -4,12 +4,12 @@ errors, relearning on build, and whether the learned ranking predicts hidden lin
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from clustering.geometry import haversine_km
 from directory.matching import (
     FEATURES,
     MatchingGraph,
@@ -82,19 +82,10 @@ def test_filters_apply_to_every_suggestion(demo: Settings) -> None:
         for s in found["suggestions"]:
             org = store.organisation(s["id"])
             assert org is not None and org["kind"] == "business"
-            assert _km(home, org) <= 150
+            km = haversine_km(home["lat"], home["lon"], org["lat"], org["lon"])
+            assert km <= 150
     wales = match_json(demo, "University of Aberdeen", "--region", "Wales")
     assert {s["region"] for s in wales["suggestions"]} <= _welsh_regions(demo)
-
-
-def _km(a: dict, b: dict) -> float:  # type: ignore[type-arg]
-    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
-    dl = math.radians(b["lon"] - a["lon"])
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def _welsh_regions(settings: Settings) -> set[str]:
