@@ -170,3 +170,81 @@ def set_cluster_notes(
             actor, "update", "cluster", cluster_id,
             before={"notes": rows[0]["notes"]}, after={"notes": notes},
         )  # fmt: skip
+
+
+# -- reads for the portal's cluster pages ---------------------------------------------
+
+MEMBER_COLUMNS = "o.id, o.name, o.kind, o.region, o.country, o.sectors, o.lat, o.lon"
+
+
+def clusters_generation(store: DirectoryStore) -> tuple[Any, ...]:
+    """Changes whenever clusters or their members change (every change is audited),
+    so figures derived from them can be cached per generation."""
+    row = store.query(
+        "SELECT (SELECT max(id) FROM audit_log) AS audit,"
+        " (SELECT count(*) FROM clusters) AS clusters,"
+        " (SELECT max(updated_at) FROM clusters) AS updated"
+    )[0]
+    return tuple(row.values())
+
+
+def cluster_records(store: DirectoryStore) -> list[dict[str, Any]]:
+    """Every cluster, largest first, with its profile decoded (no member lists)."""
+    rows = store.query("SELECT * FROM clusters ORDER BY size DESC, id")
+    for row in rows:
+        row["profile"] = json.loads(row["profile"] or "{}")
+    return rows
+
+
+def cluster_record(store: DirectoryStore, cluster_id: str) -> dict[str, Any] | None:
+    """One cluster with its profile decoded, or None when there is no such id."""
+    rows = store.query("SELECT * FROM clusters WHERE id = ?", [cluster_id])
+    if not rows:
+        return None
+    rows[0]["profile"] = json.loads(rows[0]["profile"] or "{}")
+    return rows[0]
+
+
+def member_places(store: DirectoryStore) -> dict[str, dict[str, int]]:
+    """Cluster id -> its members' regions (local authorities) with member counts,
+    most members first."""
+    found: dict[str, dict[str, int]] = {}
+    for row in store.query(
+        "SELECT m.cluster_id, o.region, count(*) AS n FROM cluster_members m"
+        " JOIN organisations o ON o.id = m.organisation_id"
+        " WHERE o.region IS NOT NULL AND o.region != ''"
+        " GROUP BY m.cluster_id, o.region ORDER BY m.cluster_id, n DESC, o.region"
+    ):
+        found.setdefault(row["cluster_id"], {})[row["region"]] = row["n"]
+    return found
+
+
+def cluster_member_records(
+    store: DirectoryStore, cluster_id: str
+) -> list[dict[str, Any]]:
+    """A cluster's members (public fields only), most central first."""
+    rows = store.query(
+        f"SELECT {MEMBER_COLUMNS}, m.centrality FROM cluster_members m"
+        " JOIN organisations o ON o.id = m.organisation_id"
+        " WHERE m.cluster_id = ? ORDER BY m.centrality DESC, o.name, o.id",
+        [cluster_id],
+    )
+    for row in rows:
+        row["sectors"] = json.loads(row["sectors"]) if row["sectors"] else []
+    return rows
+
+
+def internal_collaborations(
+    store: DirectoryStore, cluster_id: str
+) -> list[dict[str, Any]]:
+    """Collaborating pairs among a cluster's members, each pair once with its
+    summed weight (all topics and sources)."""
+    return store.query(
+        "SELECT min(c.org_a, c.org_b) AS org_a, max(c.org_a, c.org_b) AS org_b,"
+        " sum(c.weight) AS weight FROM collaborations c"
+        " JOIN cluster_members a ON a.organisation_id = c.org_a AND a.cluster_id = ?"
+        " JOIN cluster_members b ON b.organisation_id = c.org_b AND b.cluster_id = ?"
+        " WHERE c.org_a != c.org_b"
+        " GROUP BY min(c.org_a, c.org_b), max(c.org_a, c.org_b) ORDER BY 1, 2",
+        [cluster_id, cluster_id],
+    )

@@ -210,3 +210,67 @@ def m004_matching(db: Database) -> None:
         CREATE INDEX organisations_updated_at ON organisations(updated_at);
         """
     )
+
+
+ROLES = ("member", "official", "facilitator")
+
+
+@migrations()
+def m005_accounts_and_requests(db: Database) -> None:
+    """Sign-in accounts and their sessions, members' edit requests and introduction
+    requests; contact email and notes are organisation fields the public never sees."""
+    db.executescript(
+        f"""
+        ALTER TABLE organisations ADD COLUMN contact_email TEXT;
+        ALTER TABLE organisations ADD COLUMN notes TEXT;
+
+        CREATE TABLE accounts (
+            username TEXT PRIMARY KEY CHECK (length(trim(username)) > 0),
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+            organisation_id TEXT REFERENCES organisations(id) ON DELETE SET NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_username ON sessions(username);
+
+        CREATE TABLE edit_requests (
+            id INTEGER PRIMARY KEY,
+            organisation_id TEXT NOT NULL
+                REFERENCES organisations(id) ON DELETE CASCADE,
+            requested_by TEXT NOT NULL,
+            base_version INTEGER NOT NULL,
+            changes TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'rejected')),
+            created_at TEXT NOT NULL,
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            review_note TEXT
+        );
+        CREATE INDEX edit_requests_status ON edit_requests(status);
+
+        CREATE TABLE introduction_requests (
+            id INTEGER PRIMARY KEY,
+            from_organisation TEXT REFERENCES organisations(id) ON DELETE CASCADE,
+            to_organisation TEXT NOT NULL
+                REFERENCES organisations(id) ON DELETE CASCADE,
+            requested_by TEXT NOT NULL,
+            need TEXT,
+            message TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'introduced', 'declined')),
+            created_at TEXT NOT NULL,
+            handled_by TEXT,
+            handled_at TEXT
+        );
+        CREATE INDEX introduction_requests_status ON introduction_requests(status);
+        """
+    )

@@ -26,15 +26,35 @@ class StoreError(Exception):
 
 
 class ConflictError(StoreError):
-    """Someone else changed the record since it was read (optimistic locking)."""
+    """Someone else changed the record since it was read (optimistic locking); the
+    message names the fields that changed, their values now, and who changed them."""
 
-    def __init__(self, record_id: str, current: dict[str, Any], changed: list[str]):
-        self.current, self.changed = current, changed
+    def __init__(
+        self,
+        record_id: str,
+        current: dict[str, Any],
+        changed: list[str],
+        changed_by: list[str] | tuple[str, ...] = (),
+    ):
+        self.current, self.changed = current, list(changed)
+        self.changed_by = list(changed_by)
+        who = " and ".join(self.changed_by) or "someone else"
+        what = "; ".join(
+            f"{name} is now {_shown(current.get(name))}" for name in self.changed
+        )
         super().__init__(
-            f"{record_id} was changed by someone else since you opened it "
-            f"(now version {current['version']}; changed: {', '.join(changed) or '-'}). "
+            f"{record_id} was changed by {who} since you opened it "
+            f"(now version {current['version']}; changed: {what or '-'}). "
             "Reload it and make your change again."
         )
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A field value as a short phrase for a message."""
+    if value is None or value == "" or value == []:
+        return "empty"
+    text = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def now() -> str:
@@ -67,6 +87,33 @@ def _encode(values: Mapping[str, Any]) -> dict[str, Any]:
     if "rdi_active" in encoded:
         encoded["rdi_active"] = int(bool(encoded["rdi_active"]))
     return encoded
+
+
+def _audit_filters(
+    equal: Mapping[str, str | None],
+    text: str | None,
+    since: str | None,
+    until: str | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of an audit log query."""
+    clauses = [f"{column} = ?" for column, value in equal.items() if value]
+    params: list[Any] = [value for value in equal.values() if value]
+    if text:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+        clauses.append(
+            "(" + " OR ".join(
+                f"coalesce({c}, '') LIKE ? ESCAPE '\\'"
+                for c in ("record_id", "before", "after", "details")
+            ) + ")"
+        )  # fmt: skip
+        params += [pattern] * 4
+    if since:
+        clauses.append("at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("at < ?")
+        params.append(until)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
 class DirectoryStore:
@@ -247,12 +294,28 @@ class DirectoryStore:
         }
 
     def audit_entries(
-        self, record_id: str | None = None, limit: int = 100
+        self,
+        record_id: str | None = None,
+        limit: int = 100,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        record_type: str | None = None,
+        text: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[dict[str, Any]]:
-        where = "WHERE record_id = ?" if record_id else ""
+        """Audit entries, newest first, filtered by equality (record_id, actor,
+        action, record_type), by text anywhere in the record id, before, after or
+        details, and by time (since inclusive, until exclusive, ISO strings)."""
+        where, params = _audit_filters(
+            {"record_id": record_id, "actor": actor, "action": action,
+             "record_type": record_type},
+            text, since, until,
+        )  # fmt: skip
         rows = self._rows(
             f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?",
-            [record_id, limit] if record_id else [limit],
+            [*params, limit],
         )
         for row in rows:
             for column in ("before", "after", "details"):
