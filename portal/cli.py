@@ -27,6 +27,7 @@ from portal.cli_support import (
     reporting_errors,
     settings_of,
 )
+from portal.cli_users import user
 from portal.settings import Settings
 from retrieval.passages import Source
 from retrieval.search import SearchFilters
@@ -405,6 +406,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     click.echo(f"Serving the portal on http://{host}:{port} (Ctrl+C to stop)", err=True)
     try:
@@ -414,6 +416,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 cli.add_command(match)
+cli.add_command(user)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from directory.matching import (
     records,
     suggest,
 )
+from portal.access import Viewer, require
 from portal.knowledge import embedder
 from portal.settings import Settings
 from portal.workspace import geocoder, open_store
@@ -226,3 +227,25 @@ def model_summary(settings: Settings) -> dict[str, Any]:
     """The weights in use: where they come from and each regime's coefficients."""
     found = matcher(settings)
     return {"source": found.model_note, **found.model.to_dict()}
+
+
+def sectors(settings: Settings) -> list[str]:
+    """The sectors candidates can be filtered by."""
+    return sorted(matcher(settings).graph.sector_index)
+
+
+def suggestions_for(
+    settings: Settings,
+    viewer: Viewer,
+    organisation: str | None = None,
+    need: str | None = None,
+    near: str | None = None,
+    k: int | None = None,
+    filters: Filters | None = None,
+) -> dict[str, Any]:
+    """The portal's entry: suggestions for an organisation or a need, for viewers
+    who may look for collaborators."""
+    require(viewer, "find_collaborators")
+    if organisation:
+        return match_organisation(settings, organisation, k, filters)
+    return match_need(settings, need or "", near, k, filters)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Callable
+from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from clustering.pipeline import Cluster, ClusterParams, find_clusters
 from clustering.typology import CLUSTER_TYPES
@@ -27,6 +28,7 @@ from directory import clusters as cluster_store
 from directory.importing import ImportReport, Progress, apply_parsed_file
 from directory.store import StoreError
 from portal import knowledge, matching
+from portal.access import OPERATOR, PRIVATE_FIELDS, Viewer, can, visible
 from portal.settings import Settings, SettingsError
 from portal.workspace import geocoder, open_store
 
@@ -36,6 +38,8 @@ EXPORT_COLUMNS = (
     "lat", "lon", "lad_code", "region", "country", "sectors", "sic_codes",
     "employees", "turnover", "tags", "rdi_active",
 )  # fmt: skip
+# A cell starting so is a formula to a spreadsheet (CSV injection); numbers are kept.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def demo_data() -> Path:
@@ -124,23 +128,35 @@ def search_organisations(
     kind: str | None = None,
     region: str | None = None,
     limit: int = 50,
+    viewer: Viewer = OPERATOR,
 ) -> list[dict[str, Any]]:
+    """Full-text search with filters; private fields only for viewers who may see them."""
     if len(text) > 500:
         raise StoreError("search text is too long (at most 500 characters)")
     with open_store(settings) as store:
-        return store.search_organisations(text, kind=kind, region=region, limit=limit)
+        found = store.search_organisations(text, kind=kind, region=region, limit=limit)
+    return [visible(viewer, o) for o in found]
 
 
-def organisation_profile(settings: Settings, organisation_id: str) -> dict[str, Any]:
-    """An organisation with its collaborators, projects and change history."""
+def organisation_profile(
+    settings: Settings, organisation_id: str, viewer: Viewer = OPERATOR
+) -> dict[str, Any]:
+    """An organisation with its collaborators and clusters as viewer may see it;
+    its change history only for those who may read the audit log."""
     with open_store(settings) as store:
         organisation = store.organisation(organisation_id)
         if organisation is None:
             raise StoreError(f"no organisation with id {organisation_id!r}")
+        history = (
+            store.audit_entries(record_id=organisation_id, limit=20)
+            if can(viewer, "audit_log")
+            else []
+        )
         return {
-            "organisation": organisation,
+            "organisation": visible(viewer, organisation),
             "collaborators": store.collaborators(organisation_id),
-            "history": store.audit_entries(record_id=organisation_id, limit=20),
+            "clusters": cluster_store.organisation_clusters(store, organisation_id),
+            "history": history,
         }
 
 
@@ -160,9 +176,12 @@ def documents(settings: Settings) -> list[dict[str, Any]]:
         return store.documents()
 
 
-def export_row(organisation: dict[str, Any]) -> dict[str, Any]:
-    """A record in the members-CSV layout; importing the row recreates the record."""
-    row = {c: organisation.get(c) for c in EXPORT_COLUMNS}
+def export_row(
+    organisation: dict[str, Any], columns: tuple[str, ...] = EXPORT_COLUMNS
+) -> dict[str, Any]:
+    """A record in the members-CSV layout; importing the row recreates the record.
+    Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    row = {c: organisation.get(c) for c in columns}
     for column in ("sectors", "sic_codes", "tags"):
         row[column] = ";".join(organisation.get(column) or [])
     row["rdi_active"] = "true" if organisation.get("rdi_active") else "false"
@@ -171,21 +190,30 @@ def export_row(organisation: dict[str, Any]) -> dict[str, Any]:
         "district",
     ):
         row["lat"] = row["lon"] = None  # re-geocoded from the postcode on import
-    return row
+    return {
+        column: "'" + value
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        else value
+        for column, value in row.items()
+    }
 
 
-def export_organisations(settings: Settings, path: Path) -> int:
-    """Write the directory as a members CSV; returns the number of organisations."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def export_organisations(
+    settings: Settings, target: Path | IO[str], include_private: bool = False
+) -> int:
+    """Write the directory as a members CSV to a file or text stream (with
+    include_private also contact_email and notes); returns the number written."""
+    columns = (*EXPORT_COLUMNS, *PRIVATE_FIELDS) if include_private else EXPORT_COLUMNS
     count = 0
-    with (
-        open_store(settings) as store,
-        path.open("w", newline="", encoding="utf-8") as f,
-    ):
-        writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store(settings))
+        if isinstance(target, Path):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target = stack.enter_context(target.open("w", newline="", encoding="utf-8"))
+        writer = csv.DictWriter(target, fieldnames=columns)
         writer.writeheader()
         for organisation in store.all_organisations():
-            writer.writerow(export_row(organisation))
+            writer.writerow(export_row(organisation, columns))
             count += 1
     return count
 
