@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install dev demo run test lint typecheck format check bench clean
+.PHONY: install dev browser demo run test lint typecheck format check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The browser test drives Debian's chromium with its chromedriver.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver for the browser test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
 install: $(VENV)/.installed  ## the portal and its libraries
 
-dev: $(VENV)/.installed-dev  ## plus test and lint tools
+dev: $(VENV)/.installed-dev browser  ## plus test and lint tools, and chromium
 
 demo: install  ## build the demo workspace unless it is built
 	$(BIN)/cluster-portal --workspace $(WORKSPACE) demo --if-missing

@@ -1,14 +1,14 @@
-"""Home: the network at a glance."""
+"""Home: the network at a glance, its clusters by type and a map of them."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from portal import services
-from portal.ui import settings_or_stop
+from portal import atlas, services
+from portal.ui import page_viewer
 
-settings = settings_or_stop()
+settings, viewer = page_viewer("view")
 st.title("Cluster Portal")
 st.caption("An innovation-cluster network's members, collaborations and documents.")
 
@@ -26,6 +26,33 @@ columns[0].metric("Organisations", f"{counts['organisations']:,}")
 columns[1].metric("Collaborating pairs", f"{counts['collaborating_pairs']:,}")
 columns[2].metric("RD&I-active", f"{counts['rdi_active']:,}")
 columns[3].metric("Documents", f"{counts['documents']:,}")
+
+
+def type_legend() -> str:
+    """The map's colours, named in Streamlit's coloured markdown."""
+    return " · ".join(
+        f":{colour}[●] {name}" for name, (colour, _) in atlas.TYPE_COLOURS.items()
+    )
+
+
+st.subheader(f"Clusters ({counts['clusters']:,})")
+if not counts["clusters"]:
+    st.info(
+        "No clusters are built yet. Build them from the directory with "
+        "`cluster-portal build` (the demo builds them too)."
+    )
+else:
+    by_type = atlas.type_counts(settings)
+    type_columns = st.columns(len(by_type))
+    for column, (name, number) in zip(type_columns, by_type.items(), strict=True):
+        column.metric(name, f"{number:,}", help=atlas.TYPE_RULES[name])
+    centres = atlas.cluster_map_rows(atlas.cluster_overview(settings))
+    st.pydeck_chart(atlas.cluster_deck(centres, outlines=False), height=420)
+    st.caption(
+        f"{type_legend()}. Each dot is a cluster's centre, sized by its members; "
+        "dispersed communities sit at their members' median point. "
+        "Open **Clusters** for outlines, filters and each cluster's page."
+    )
 
 left, right = st.columns([1, 2])
 with left:

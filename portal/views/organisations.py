@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from corpus.records import KINDS
+from directory.matching import MatchError
 from directory.store import StoreError
-from portal import services
-from portal.ui import plain, settings_or_stop
+from portal import matching, services
+from portal.access import can
+from portal.ui import page_viewer, plain, suggestion_card
 
-settings = settings_or_stop()
+settings, viewer = page_viewer("view")
 st.title("Organisations")
 
 with st.form("search"):
@@ -27,14 +29,32 @@ try:
         kind=None if kind == "any" else kind,
         region=None if region == "any" else region,
         limit=200,
+        viewer=viewer,
     )
 except StoreError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
+options = {o["id"]: o["name"] for o in found}
+linked = st.query_params.get("org")
+search = (text, kind, region)
+if st.session_state.get("organisation_search", search) != search:
+    linked = None  # a new search: show its results, not the profile from before
+st.session_state["organisation_search"] = search
+if linked and linked not in options:  # a link from a cluster, card or request
+    try:
+        options = {
+            linked: services.organisation_profile(settings, linked, viewer)[
+                "organisation"
+            ]["name"],
+            **options,
+        }
+    except StoreError as exc:
+        st.warning(plain(str(exc)))
 if not found:
     st.warning("No organisations match. Try fewer or other words.")
-    st.stop()
+    if not options:
+        st.stop()
 
 table = pd.DataFrame(
     [
@@ -58,8 +78,7 @@ event = st.dataframe(
     key="results",
 )
 selected_rows = event.selection.rows if event else []
-options = {o["id"]: o["name"] for o in found}
-default_id = st.query_params.get("org")
+default_id = linked
 if selected_rows:
     default_id = table.iloc[selected_rows[0]]["id"]
 ids = list(options)
@@ -72,9 +91,9 @@ chosen = st.selectbox(
 st.query_params["org"] = chosen
 
 try:
-    profile = services.organisation_profile(settings, chosen)
+    profile = services.organisation_profile(settings, chosen, viewer)
 except StoreError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 org = profile["organisation"]
@@ -88,6 +107,7 @@ with details:
         "Postcode": org.get("postcode"),
         "Company number": org.get("company_number"),
         "Website": org.get("website"),
+        "Contact email": org.get("contact_email"),
         "Sectors": "; ".join(org.get("sectors") or []),
         "SIC codes": "; ".join(org.get("sic_codes") or []),
         "Employees": org.get("employees"),
@@ -104,6 +124,9 @@ with details:
     )
     if org.get("description"):
         st.text(org["description"])
+    if org.get("notes"):
+        st.caption("Facilitators' notes (not public)")
+        st.text(org["notes"])
 with where:
     if org.get("lat") is not None:
         st.map(pd.DataFrame([{"lat": org["lat"], "lon": org["lon"]}]), zoom=7)
@@ -123,6 +146,38 @@ if profile["collaborators"]:
 else:
     st.caption("No recorded collaborations.")
 
-with st.expander("Change history"):
-    for entry in profile["history"]:
-        st.text(f"{entry['at']}  {entry['actor']}  {entry['action']}")
+st.subheader(f"Clusters ({len(profile['clusters'])})")
+if profile["clusters"]:
+    for cluster in profile["clusters"]:
+        st.page_link(
+            "views/clusters.py",
+            label=f"{cluster['name']} — {cluster['type']}, {cluster['size']} members",
+            query_params={"cluster": cluster["id"]},
+        )
+else:
+    st.caption("Not a member of any cluster.")
+
+st.subheader("Suggested collaborators")
+if can(viewer, "find_collaborators"):
+    try:
+        suggested = matching.suggestions_for(settings, viewer, organisation=chosen, k=5)
+    except (MatchError, StoreError) as exc:
+        st.info(f"No suggestions: {exc}")
+    else:
+        columns = st.columns(2)
+        for n, suggestion in enumerate(suggested["suggestions"]):
+            with columns[n % 2]:
+                suggestion_card(suggestion, n + 1)
+        st.page_link(
+            "views/collaborators.py",
+            label="More suggestions, with filters",
+            icon=":material/handshake:",
+            query_params={"org": chosen},
+        )
+else:
+    st.caption("Sign in to see suggested collaborators and why they fit.")
+
+if profile["history"]:
+    with st.expander("Change history"):
+        for entry in profile["history"]:
+            st.text(f"{entry['at']}  {entry['actor']}  {entry['action']}")
