@@ -85,6 +85,8 @@ def build_demo(
     if reset and settings.workspace.exists():
         shutil.rmtree(settings.workspace)
     settings.workspace.mkdir(parents=True, exist_ok=True)
+    marker = settings.workspace / DEMO_MARKER
+    marker.touch()  # removed only when every step below has finished
     data = demo_data()
     reports = {}
     for kind, path in (
@@ -102,6 +104,7 @@ def build_demo(
     if on_step:
         on_step("building clusters")
     built = build_clusters(settings, "demo")
+    marker.unlink()
     return {
         "imports": reports,
         "documents": documents,
@@ -110,8 +113,15 @@ def build_demo(
     }
 
 
+DEMO_MARKER = ".demo-building"
+
+
 def workspace_is_built(settings: Settings) -> bool:
+    """Whether the workspace has organisations and no demo build was cut short
+    (an interrupted `demo` leaves its marker, so the next one finishes the job)."""
     if not settings.database_path.is_file():
+        return False
+    if (settings.workspace / DEMO_MARKER).exists():
         return False
     with open_store(settings) as store:
         return bool(store.stats()["organisations"])

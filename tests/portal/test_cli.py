@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from portal import services
 from portal.cli import cli
 from portal.settings import Settings
 
@@ -145,3 +146,8 @@ def test_demo_builds_the_real_network(settings: Settings) -> None:
     assert result["stats"]["documents"] == 5
     code, _, err = run(settings, "demo", "--if-missing")
     assert code == 0 and "already built" in err
+    # a demo build cut short (its marker left behind) is finished by the next one
+    (settings.workspace / services.DEMO_MARKER).touch()
+    code, _, err = run(settings, "demo", "--if-missing")
+    assert code == 0 and "already built" not in err
+    assert not (settings.workspace / services.DEMO_MARKER).exists()
