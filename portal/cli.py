@@ -19,6 +19,7 @@ import click
 
 from directory.importing import ImportReport
 from portal import knowledge, services
+from portal.cli_backup import backup, restore
 from portal.cli_match import match
 from portal.cli_support import (
     EXIT_REFUSED,
@@ -417,6 +418,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 cli.add_command(match)
 cli.add_command(user)
+cli.add_command(backup)
+cli.add_command(restore)
 
 
 def main() -> None:
