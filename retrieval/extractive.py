@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.citations import MARKER
 from retrieval.embedding import Embedder
 from retrieval.passages import Answer, Citation, Passage
 from retrieval.text import PHRASING, content_stems, content_words, sentences, stem
@@ -192,7 +193,7 @@ class ExtractiveAnswerer:
 
     def _following(self, best: Candidate) -> list[Candidate]:
         """The sentences after the best one: the rest of its passage, then the
-        start of the next passage of the same document."""
+        start of the next passage of the same document and section."""
         parts = sentences(best.passage.text)
         after = [
             Candidate(best.passage, best.rank, j, parts[j])
@@ -200,7 +201,8 @@ class ExtractiveAnswerer:
         ]
         if len(after) < MAX_LIST_ITEMS and self.neighbour is not None:
             following = self.neighbour(best.passage)
-            if following is not None:
+            # only within the section: a new heading starts another subject
+            if following is not None and following.section == best.passage.section:
                 after += [
                     Candidate(following, best.rank, j, text)
                     for j, text in enumerate(sentences(following.text))
@@ -314,5 +316,8 @@ def list_length(question: str) -> int:
 
 
 def clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", LIST_ITEM.sub("", text)).strip()
+    """A quoted sentence without list bullets or its own citation markers (a
+    document's "[7]" would read as one of ours)."""
+    text = MARKER.sub("", LIST_ITEM.sub("", text))
+    text = re.sub(r"\s+", " ", text).strip()
     return text if text.endswith((".", "!", "?", ":")) else text + "."
