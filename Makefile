@@ -65,6 +65,8 @@ bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/cluster_scale.py
 	$(BIN)/python bench/qa_eval.py
 	$(BIN)/python bench/match_eval.py
+	$(BIN)/python bench/portal_pages.py
+	$(BIN)/python bench/portal_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

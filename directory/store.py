@@ -142,9 +142,22 @@ class DirectoryStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: nested use joins the outer transaction via a savepoint."""
-        with self.db.atomic():
+        """All or nothing: nested use joins the outer transaction via a savepoint.
+        The outermost one takes the write lock at once (BEGIN IMMEDIATE): a
+        transaction that read first and wrote later would otherwise fail outright
+        in WAL mode if another connection committed in between."""
+        connection = self.db.conn
+        if connection.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
 
     # -- reading -----------------------------------------------------------------
 

@@ -20,7 +20,7 @@ with st.form("search"):
     col_kind, col_region = st.columns(2)
     kind = col_kind.selectbox("Kind", ["any", *KINDS])
     region = col_region.selectbox("Region", ["any", *services.regions(settings)])
-    st.form_submit_button("Search")
+    searched = st.form_submit_button("Search")
 
 try:
     found = services.search_organisations(
@@ -37,10 +37,8 @@ except StoreError as exc:
 
 options = {o["id"]: o["name"] for o in found}
 linked = st.query_params.get("org")
-search = (text, kind, region)
-if st.session_state.get("organisation_search", search) != search:
+if searched and linked not in options:
     linked = None  # a new search: show its results, not the profile from before
-st.session_state["organisation_search"] = search
 if linked and linked not in options:  # a link from a cluster, card or request
     try:
         options = {

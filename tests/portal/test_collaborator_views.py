@@ -115,3 +115,6 @@ def test_a_link_opens_a_profile_beyond_the_first_results(
     app.text_input[0].input("strathclyde")
     app.button[0].click().run()  # a new search shows its own result
     assert [h.value for h in app.header] == ["University of Strathclyde"]
+    app.query_params["org"] = last["id"]  # then a link followed in the same session
+    app.run()
+    assert [h.value for h in app.header] == [last["name"]]
