@@ -67,6 +67,7 @@ bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/match_eval.py
 	$(BIN)/python bench/portal_pages.py
 	$(BIN)/python bench/portal_load.py
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

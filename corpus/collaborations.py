@@ -7,7 +7,14 @@ from pathlib import Path
 
 from corpus.records import CollaborationRecord, ParsedFile, RowProblem
 from corpus.tables import Row, read_table
-from corpus.values import ValueProblem, parse_number, parse_year
+from corpus.values import (
+    MAX_NAME_CHARS,
+    ValueProblem,
+    parse_number,
+    parse_year,
+    short_text,
+    shown,
+)
 
 COLUMNS = {
     "org_a": ["org_a", "organisation_a", "source"],
@@ -21,13 +28,13 @@ COLUMNS = {
 
 def collaboration_from_row(row: Row) -> CollaborationRecord:
     org_a, org_b = (
-        " ".join(row.get("org_a").split()),
-        " ".join(row.get("org_b").split()),
+        short_text(" ".join(row.get(c).split()), c, MAX_NAME_CHARS)
+        for c in ("org_a", "org_b")
     )
     if not org_a or not org_b:
         raise ValueProblem("org_a and org_b must both be given")
     if org_a.casefold() == org_b.casefold():
-        raise ValueProblem(f"self-collaboration: {org_a!r} with itself")
+        raise ValueProblem(f"self-collaboration: {shown(org_a)} with itself")
     weight = parse_number(row.get("weight"), "weight")
     if weight == 0:
         raise ValueProblem("weight is 0")

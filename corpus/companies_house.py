@@ -14,7 +14,13 @@ from corpus.geocoding import Geocoder, locate_record
 from corpus.names import infer_kind
 from corpus.records import OrganisationRecord, ParsedFile, RowProblem
 from corpus.tables import Row, read_table
-from corpus.values import ValueProblem, parse_company_number
+from corpus.values import (
+    MAX_NAME_CHARS,
+    MAX_POSTCODE_CHARS,
+    ValueProblem,
+    parse_company_number,
+    short_text,
+)
 
 SIC_COLUMNS = [f"sic_{i}" for i in range(1, 5)]
 COLUMNS = {
@@ -37,7 +43,7 @@ def company_from_row(row: Row, geocoder: Geocoder) -> OrganisationRecord:
     number = parse_company_number(row.get("company_number"))
     if number is None:
         raise ValueProblem("no CompanyNumber")
-    name = " ".join(row.get("name").split())
+    name = short_text(" ".join(row.get("name").split()), "name", MAX_NAME_CHARS)
     kind = infer_kind(name) if name else None
     record = OrganisationRecord(
         name=name,
@@ -48,8 +54,8 @@ def company_from_row(row: Row, geocoder: Geocoder) -> OrganisationRecord:
         enrich_only=not name,
         line=row.line,
     )
-    if row.get("postcode"):
-        locate_record(record, row.get("postcode"), geocoder)
+    if postcode := short_text(row.get("postcode"), "postcode", MAX_POSTCODE_CHARS):
+        locate_record(record, postcode, geocoder)
     return record
 
 

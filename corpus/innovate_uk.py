@@ -21,11 +21,14 @@ from corpus.records import (
 )
 from corpus.tables import Row, read_table
 from corpus.values import (
+    MAX_NAME_CHARS,
+    MAX_POSTCODE_CHARS,
     ValueProblem,
     parse_company_number,
     parse_date,
     parse_flag,
     parse_number,
+    short_text,
 )
 
 FUNDER = "Innovate UK"
@@ -64,7 +67,9 @@ def kind_from_size(size: str, name: str) -> str:
 def participant_from_row(
     row: Row, geocoder: Geocoder
 ) -> tuple[OrganisationRecord, ParticipationRecord, ProjectRecord]:
-    name = " ".join(row.get("participant").split())
+    name = short_text(
+        " ".join(row.get("participant").split()), "Participant Name", MAX_NAME_CHARS
+    )
     project_id = row.get("project")
     if not name:
         raise ValueProblem("no Participant Name")
@@ -84,8 +89,8 @@ def participant_from_row(
         ],
         line=row.line,
     )
-    if row.get("postcode"):
-        locate_record(record, row.get("postcode"), geocoder)
+    if postcode := short_text(row.get("postcode"), "Postcode", MAX_POSTCODE_CHARS):
+        locate_record(record, postcode, geocoder)
     project = ProjectRecord(
         id=project_id,
         title=title,

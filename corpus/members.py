@@ -14,6 +14,8 @@ from corpus.geocoding import Geocoder, country_of, locate_record
 from corpus.records import OrganisationRecord, ParsedFile, RowProblem
 from corpus.tables import Row, read_table
 from corpus.values import (
+    MAX_NAME_CHARS,
+    MAX_POSTCODE_CHARS,
     ValueProblem,
     parse_company_number,
     parse_coordinate,
@@ -22,6 +24,8 @@ from corpus.values import (
     parse_number,
     parse_sic_codes,
     parse_whole,
+    short_text,
+    shown,
     split_list,
 )
 
@@ -60,7 +64,7 @@ def locate(
     lon = parse_coordinate(row.get("lon"), "lon", 180)
     if (lat is None) != (lon is None):
         raise ValueProblem("lat and lon must be given together")
-    postcode_text = row.get("postcode")
+    postcode_text = short_text(row.get("postcode"), "postcode", MAX_POSTCODE_CHARS)
     lad_code = row.get("lad_code") or None
     if postcode_text:
         locate_record(record, postcode_text, geocoder)
@@ -72,7 +76,7 @@ def locate(
     elif not postcode_text and lad_code:
         place = geocoder.locate_local_authority(lad_code)
         if place is None:
-            raise ValueProblem(f"unknown local authority code {lad_code!r}")
+            raise ValueProblem(f"unknown local authority code {shown(lad_code)}")
         record.lat, record.lon = place.lat, place.lon
         record.location_precision = place.precision
     record.lad_code = lad_code
@@ -82,7 +86,7 @@ def locate(
 
 
 def member_from_row(row: Row, geocoder: Geocoder, source: str) -> OrganisationRecord:
-    name = " ".join(row.get("name").split())
+    name = short_text(" ".join(row.get("name").split()), "name", MAX_NAME_CHARS)
     if not name:
         raise ValueProblem("no name")
     rdi = parse_flag(row.get("rdi_active"), "rdi_active", default=True)

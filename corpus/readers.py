@@ -54,6 +54,13 @@ def read_document(path: Path, max_bytes: int) -> ReadDocument:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, once it is known to exist, be readable and fit the limit."""
+    try:
+        return _checked_bytes(path, max_bytes)
+    except OSError as exc:  # unreadable, a name too long, a vanished file
+        raise FileRefused(f"{path.name}: cannot be read ({exc.strerror})") from None
+
+
+def _checked_bytes(path: Path, max_bytes: int) -> bytes:
     name = path.name
     if not path.exists():
         raise FileRefused(f"{name}: no such file ({path})")
@@ -73,10 +80,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
             f"{name}: {size / 1e6:.1f} MB is over the size limit of "
             f"{max_bytes / 1e6:.1f} MB; split or shrink the document"
         )
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FileRefused(f"{name}: cannot be read ({exc.strerror})") from None
+    return path.read_bytes()
 
 
 def _refuse_binary(name: str, text: str) -> None:
@@ -278,9 +282,13 @@ def _html_encoding(data: bytes) -> str:
     match = _META_CHARSET.search(data[:4096])
     if match:
         try:
-            return codecs.lookup(match.group(1).decode("ascii")).name
+            codec = codecs.lookup(match.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
-            pass
+            return "utf-8"
+        # A charset readable in ASCII rules out UTF-16 and -32: the HTML standard
+        # reads such pages as UTF-8.
+        if not codec.name.startswith(("utf-16", "utf-32")):
+            return codec.name
     return "utf-8"
 
 
@@ -294,7 +302,10 @@ def _read_html(name: str, data: bytes) -> ReadDocument:
     encoding = _html_encoding(data)
     if b"\x00" in data and not encoding.startswith("utf-16"):
         raise FileRefused(f"{name}: binary content (NUL bytes), not an HTML file")
-    text = data.decode(encoding, errors="replace")
+    try:
+        text = data.decode(encoding, errors="replace")
+    except (LookupError, UnicodeError):  # base64, zlib, idna: no text encodings
+        text = data.decode("utf-8", errors="replace")
     _refuse_binary(name, text)
     parser = _SectionParser()
     try:

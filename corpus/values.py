@@ -12,8 +12,23 @@ class ValueProblem(ValueError):
     """A field's value is unusable; the message names the field and the value."""
 
 
-def _shown(text: str) -> str:
+MAX_NAME_CHARS = 300  # no organisation's name is longer; Companies House allows 160
+MAX_POSTCODE_CHARS = 16
+
+
+def shown(text: str) -> str:
+    """A value quoted in a message: escaped, and cut short when long."""
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def short_text(text: str, field: str, limit: int) -> str:
+    """A name, code or postcode: refused when too long to be one (and to quote)."""
+    if len(text) > limit:
+        raise ValueProblem(
+            f"{field} {shown(text)} is {len(text):,} characters long; "
+            f"at most {limit} expected"
+        )
+    return text
 
 
 def split_list(text: str, separators: str = ";") -> list[str]:
@@ -36,13 +51,13 @@ def parse_number(text: str, field: str, *, whole: bool = False) -> float | None:
         value = float(cleaned)
     except ValueError:
         kind = "a whole number" if whole else "a number"
-        raise ValueProblem(f"{field} {_shown(text)} is not {kind}") from None
+        raise ValueProblem(f"{field} {shown(text)} is not {kind}") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueProblem(f"{field} {_shown(text)} is not a number")
+        raise ValueProblem(f"{field} {shown(text)} is not a number")
     if value < 0:
-        raise ValueProblem(f"{field} {_shown(text)} is negative")
+        raise ValueProblem(f"{field} {shown(text)} is negative")
     if whole and not value.is_integer():
-        raise ValueProblem(f"{field} {_shown(text)} is not a whole number")
+        raise ValueProblem(f"{field} {shown(text)} is not a whole number")
     return value
 
 
@@ -57,9 +72,9 @@ def parse_coordinate(text: str, field: str, limit: float) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueProblem(f"{field} {_shown(text)} is not a number") from None
+        raise ValueProblem(f"{field} {shown(text)} is not a number") from None
     if not -limit <= value <= limit:
-        raise ValueProblem(f"{field} {_shown(text)} is outside -{limit}..{limit}")
+        raise ValueProblem(f"{field} {shown(text)} is outside -{limit}..{limit}")
     return value
 
 
@@ -71,7 +86,7 @@ def parse_flag(text: str, field: str, default: bool | None) -> bool | None:
         return True
     if lowered in ("false", "no", "n", "0"):
         return False
-    raise ValueProblem(f"{field} {_shown(text)} is not true/false")
+    raise ValueProblem(f"{field} {shown(text)} is not true/false")
 
 
 def parse_kind(text: str) -> str | None:
@@ -79,7 +94,7 @@ def parse_kind(text: str) -> str | None:
     if not lowered:
         return None
     if lowered not in KINDS:
-        raise ValueProblem(f"kind {_shown(text)} is not one of: {', '.join(KINDS)}")
+        raise ValueProblem(f"kind {shown(text)} is not one of: {', '.join(KINDS)}")
     return lowered
 
 
@@ -89,7 +104,7 @@ def parse_company_number(text: str) -> str | None:
     if not compact:
         return None
     if not re.fullmatch(r"[A-Z]{0,2}[0-9]{1,8}", compact) or len(compact) > 8:
-        raise ValueProblem(f"company number {_shown(text)} is not a company number")
+        raise ValueProblem(f"company number {shown(text)} is not a company number")
     return compact.zfill(8) if compact.isdigit() else compact
 
 
@@ -97,7 +112,7 @@ def parse_sic_codes(text: str) -> list[str]:
     codes = split_list(text, ";,")
     for code in codes:
         if not re.fullmatch(r"\d{4,5}", code):
-            raise ValueProblem(f"SIC code {_shown(code)} is not a 4 or 5 digit code")
+            raise ValueProblem(f"SIC code {shown(code)} is not a 4 or 5 digit code")
     return codes
 
 
@@ -111,11 +126,11 @@ def parse_date(text: str, field: str) -> str | None:
             return datetime.strptime(cleaned, fmt).date().isoformat()
         except ValueError:
             continue
-    raise ValueProblem(f"{field} {_shown(text)} is not a date (use YYYY-MM-DD)")
+    raise ValueProblem(f"{field} {shown(text)} is not a date (use YYYY-MM-DD)")
 
 
 def parse_year(text: str, field: str = "year") -> int | None:
     value = parse_whole(text, field)
     if value is not None and not 1900 <= value <= date.today().year + 10:
-        raise ValueProblem(f"{field} {_shown(text)} is not a plausible year")
+        raise ValueProblem(f"{field} {shown(text)} is not a plausible year")
     return value

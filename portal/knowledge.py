@@ -10,6 +10,7 @@ profile refresh) drops orphan vectors and embeds whatever the index is missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -311,11 +312,13 @@ def search(
 
 
 MAX_QUESTION_CHARS = 2000
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def validate_question(text: str) -> str:
-    """A question or query fit to search: some words, and not a whole document."""
-    text = text.replace("\x00", " ").strip()
+    """A question or query fit to search: some words, and not a whole document.
+    Control characters (NUL, terminal escapes) count as spaces."""
+    text = _CONTROL_CHARACTERS.sub(" ", text).strip()
     if not text:
         raise StoreError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:

@@ -135,3 +135,16 @@ def test_header_alias_spellings(tmp_path: Path) -> None:
     path = write(tmp_path, "Organisation A,ORGANISATION_B", "Acme Ltd,Beta Ltd")
     [record] = read_collaborations(path, MAX_BYTES).collaborations
     assert (record.org_a, record.org_b, record.weight) == ("Acme Ltd", "Beta Ltd", 1.0)
+
+
+def test_long_names_are_refused_and_quoted_short(tmp_path: Path) -> None:
+    """Found by fuzzing: a self-collaboration quoted a 5,000-character name whole."""
+    long_name = "Q" * 5000
+    path = write(tmp_path, "org_a,org_b", f"{long_name},{long_name}", "Acme,acme")
+    parsed = read_collaborations(path, MAX_BYTES)
+    assert parsed.problems == [
+        RowProblem(
+            2, f"org_a '{'Q' * 37}...' is 5,000 characters long; at most 300 expected"
+        ),
+        RowProblem(3, "self-collaboration: 'Acme' with itself"),
+    ]

@@ -184,3 +184,20 @@ def test_file_without_company_number_is_refused(
         FileRefused, match=r"missing required column\(s\) company_number"
     ):
         read_companies_house(path, geocoder, MAX_BYTES)
+
+
+def test_long_name_and_postcode_are_refused_short(
+    tmp_path: Path, geocoder: Geocoder
+) -> None:
+    """Found by fuzzing: a 5,000-character postcode was quoted whole in the reason."""
+    path = tmp_path / "companies.csv"
+    path.write_text(
+        "CompanyName,CompanyNumber,RegAddress.PostCode\n"
+        f"ACME LTD,01234567,{'X' * 5000}\n{'N' * 400},02345678,\n",
+        encoding="utf-8",
+    )
+    parsed = read_companies_house(path, geocoder, MAX_BYTES)
+    assert parsed.organisations == []
+    assert [len(p.reason) < 100 for p in parsed.problems] == [True, True]
+    assert parsed.problems[0].reason.startswith(f"postcode '{'X' * 37}...' is 5,000")
+    assert parsed.problems[1].reason.startswith(f"name '{'N' * 37}...' is 400")

@@ -252,3 +252,20 @@ def test_file_without_participant_name_is_refused(
     path.write_text("Project Number,Organisation\n1,Acme Ltd\n", encoding="utf-8")
     with pytest.raises(FileRefused, match=r"missing required column\(s\) participant"):
         read_innovate_uk(path, geocoder, MAX_BYTES)
+
+
+def test_long_participant_and_postcode_are_refused_short(
+    tmp_path: Path, geocoder: Geocoder
+) -> None:
+    """Found by fuzzing: a 5,000-character postcode was quoted whole in the reason."""
+    path = tmp_path / "funded.csv"
+    path.write_text(
+        "Project Number,Participant Name,Postcode\n"
+        f"1,Acme Ltd,{'X' * 5000}\n1,{'N' * 400},\n",
+        encoding="utf-8",
+    )
+    parsed = read_innovate_uk(path, geocoder, MAX_BYTES)
+    assert parsed.organisations == []
+    assert all(len(p.reason) < 120 for p in parsed.problems)
+    assert parsed.problems[0].reason.startswith(f"Postcode '{'X' * 37}...' is 5,000")
+    assert parsed.problems[1].reason.startswith(f"Participant Name '{'N' * 37}...'")

@@ -289,3 +289,19 @@ def test_file_without_name_column_is_refused(
     path = write_members(tmp_path, "organisation,postcode", "Acme Ltd,EH1 1YZ")
     with pytest.raises(FileRefused, match=r"missing required column\(s\) name"):
         read_members(path, geocoder, MAX_BYTES)
+
+
+def test_long_postcode_and_lad_code_are_quoted_short(
+    tmp_path: Path, geocoder: Geocoder
+) -> None:
+    """Found by fuzzing: 5,000-character values were quoted whole in the reasons."""
+    path = write_members(
+        tmp_path, "name,postcode,lad_code", f"Acme,{'9' * 5000},", f"Beta,,{'E' * 5000}"
+    )
+    parsed = read_members(path, geocoder, MAX_BYTES)
+    assert parsed.problems == [
+        RowProblem(
+            2, f"postcode '{'9' * 37}...' is 5,000 characters long; at most 16 expected"
+        ),
+        RowProblem(3, f"unknown local authority code '{'E' * 37}...'"),
+    ]

@@ -463,3 +463,24 @@ def test_damaged_documents_are_read_or_refused(
     path = tmp_path_factory.mktemp("damaged") / f"doc{suffix}"
     path.write_bytes(bytes(data))
     read_or_refuse(path)
+
+
+# --- found by fuzzing (tests/fuzz) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "charset", ["base64", "rot13", "zlib", "idna", "punycode", "undefined", "utf-16"]
+)
+def test_html_meta_charset_that_is_no_text_encoding_reads_as_utf8(
+    tmp_path: Path, charset: str
+) -> None:
+    """<meta charset="base64"> raised LookupError out of the reader."""
+    page = f'<html><head><meta charset="{charset}"></head><body><p>Café Ω</p></body>'
+    document = read_document(write(tmp_path, "page.html", page), MAX_BYTES)
+    assert [s.text for s in document.sections] == ["Café Ω"]
+
+
+def test_a_path_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    """OSError (here: a file name too long for the file system) is a refusal."""
+    path = tmp_path / ("x" * 300 + ".txt")
+    assert refusal(path) == f"{path.name}: cannot be read (File name too long)"

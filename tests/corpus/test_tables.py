@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -394,3 +395,69 @@ def test_xlsx_zip_bomb_is_refused(tmp_path: Path) -> None:
     message = refusal(path)
     assert "zip bomb" in message
     assert "61 MB" in message
+
+
+# --- found by fuzzing (tests/fuzz) -------------------------------------------------
+
+
+def test_control_characters_in_headers_are_shown_escaped(tmp_path: Path) -> None:
+    """A terminal escape in a header reached the refusal message (and the CLI) raw."""
+    path = tmp_path / "members.csv"
+    path.write_bytes(b"\x1b[2J,\x07\nAcme\n")
+    assert "(header line 1 has: \\x1b[2J, \\x07)" in refusal(path)
+    path.write_bytes(b"name,\x1b[2Jx\nAcme,1\n")
+    assert read(path).ignored_columns == ["\\x1b[2Jx"]
+
+
+def test_a_path_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    """OSError (here: a file name too long for the file system) is a refusal."""
+    path = tmp_path / ("x" * 300 + ".csv")
+    assert refusal(path) == f"{path}: cannot be read (File name too long)"
+
+
+def test_utf16_without_bom_is_named_as_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_bytes("name,postcode\nAcme Ltd,EH1 1YZ\n".encode("utf-16-le"))
+    message = refusal(path)
+    assert "UTF-16/32 text" in message
+    assert "save it as 'CSV UTF-8'" in message
+
+
+def workbook_bytes(tmp_path: Path) -> bytes:
+    return save_workbook(tmp_path / "book.xlsx", [["name"], ["Acme Ltd"]]).read_bytes()
+
+
+def test_xlsx_needing_a_newer_zip_version_is_refused(tmp_path: Path) -> None:
+    """zipfile raised NotImplementedError ('zip file version 6.4') out of the reader."""
+    data = bytearray(workbook_bytes(tmp_path))
+    at = data.find(b"PK\x01\x02")  # first central directory entry
+    data[at + 6 : at + 8] = (64).to_bytes(2, "little")  # version needed to extract
+    path = tmp_path / "members.xlsx"
+    path.write_bytes(bytes(data))
+    assert refusal(path) == f"{path}: not a valid XLSX workbook"
+
+
+def test_xlsx_without_worksheets_is_refused(tmp_path: Path) -> None:
+    """book.worksheets[0] raised IndexError for a workbook listing no sheets."""
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes(tmp_path)))
+    path = tmp_path / "members.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                start, end = part.index(b"<sheets>"), part.index(b"</sheets>")
+                part = part[:start] + b"<sheets/>" + part[end + len(b"</sheets>") :]
+            archive.writestr(info, part)
+    assert refusal(path) == f"{path}: the workbook has no worksheet"
+
+
+def test_long_library_errors_are_cut_short(tmp_path: Path) -> None:
+    """A zip error quoting 1,600 characters of the file's bytes reached the message."""
+    data = bytearray(workbook_bytes(tmp_path))
+    at = data.find(b"xl/workbook.xml") - 30  # its local header, with the name after
+    data[at + 26 : at + 28] = (2000).to_bytes(2, "little")  # a 2,000-byte name
+    path = tmp_path / "members.xlsx"
+    path.write_bytes(bytes(data))
+    message = refusal(path)
+    assert message.startswith(f"{path}: not a readable XLSX workbook (")
+    assert len(message) < len(str(path)) + 250

@@ -18,6 +18,7 @@ from corpus.values import (
     parse_sic_codes,
     parse_whole,
     parse_year,
+    short_text,
     split_list,
 )
 
@@ -319,3 +320,13 @@ def test_parse_year_names_the_field() -> None:
 )
 def test_split_list(text: str, separators: str, parts: list[str]) -> None:
     assert split_list(text, separators) == parts
+
+
+def test_short_text_refuses_a_paragraph_where_a_name_goes() -> None:
+    assert short_text("Acme Ltd", "name", 300) == "Acme Ltd"
+    with pytest.raises(ValueProblem) as caught:
+        short_text("\x1b" * 5000, "name", 300)
+    escaped = "\\x1b" * 37  # control characters are shown escaped
+    assert str(caught.value) == (
+        f"name '{escaped}...' is 5,000 characters long; at most 300 expected"
+    )
