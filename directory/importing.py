@@ -24,7 +24,7 @@ from corpus.records import (
     RowProblem,
     precision_rank,
 )
-from directory.store import DirectoryStore
+from directory.store import CompanyNumberTaken, DirectoryStore
 
 Progress = Callable[[str, int, int], None]
 LOCATION_FIELDS = ("postcode", "lat", "lon", "location_precision", "lad_code")
@@ -169,12 +169,40 @@ def _apply_organisations(
     total = len(matcher.targets)
     for done, (key, target) in enumerate(matcher.targets.items(), start=1):
         if target.records:
-            ids[key] = _apply_target(
-                store, target, parsed.source, report, actor, overwrite
-            )
+            try:
+                ids[key] = _apply_target(
+                    store, target, parsed.source, report, actor, overwrite
+                )
+            except CompanyNumberTaken as exc:  # checked before anything is written
+                _skip_taken_number(report, target, exc)
+                if target.existing is not None:
+                    ids[key] = str(target.existing["id"])
         if progress and (done % 200 == 0 or done == total):
             progress("organisations", done, total)
-    return {line: ids[key] for line, key in line_targets if line is not None}
+    return {
+        line: ids[key] for line, key in line_targets if line is not None and key in ids
+    }
+
+
+def _skip_taken_number(
+    report: ImportReport, target: _Target, exc: CompanyNumberTaken
+) -> None:
+    """Every row of a record whose company number another record has is skipped
+    (none of its values written): two records cannot share one number."""
+    what = (
+        f"would give {target.existing['name']} ({target.existing['id']})"
+        if target.existing is not None
+        else "would create a record with"
+    )
+    for record in target.records:
+        report.skipped.append(
+            RowProblem(
+                record.line or 0,
+                f"{what} company number {exc.number}, which "
+                f"{exc.holder['name']} ({exc.holder['id']}) already has; correct "
+                "the number, or merge the two records in Curate directory",
+            )
+        )
 
 
 def _apply_target(

@@ -42,10 +42,22 @@ class ConflictError(StoreError):
         what = "; ".join(
             f"{name} is now {_shown(current.get(name))}" for name in self.changed
         )
+        changes = f"; changed: {what}" if what else ""
         super().__init__(
             f"{record_id} was changed by {who} since you opened it "
-            f"(now version {current['version']}; changed: {what or '-'}). "
+            f"(now version {current['version']}{changes}). "
             "Reload it and make your change again."
+        )
+
+
+class CompanyNumberTaken(StoreError):
+    """A company number is unique: another record already has this one."""
+
+    def __init__(self, number: str, holder: dict[str, Any]):
+        self.number, self.holder = number, holder
+        super().__init__(
+            f"company_number: {holder['name']} ({holder['id']}) already has "
+            f"company number {number}"
         )
 
 
@@ -377,6 +389,7 @@ class DirectoryStore:
     def insert_organisation(
         self, values: Mapping[str, Any], actor: str, details: Mapping[str, Any]
     ) -> dict[str, Any]:
+        self._check_company_number(values.get("company_number"), None)
         stamp = now()
         row = {**values, "created_at": stamp, "updated_at": stamp, "version": 1}
         self.db.table("organisations").insert(_encode(row))
@@ -384,6 +397,17 @@ class DirectoryStore:
         assert created is not None
         self.audit(actor, "create", "organisation", row["id"], None, created, details)
         return created
+
+    def _check_company_number(
+        self, number: str | None, organisation_id: str | None
+    ) -> None:
+        """Raise CompanyNumberTaken (a clear message) rather than let the unique
+        index raise an IntegrityError."""
+        if not number:
+            return
+        for other in self.organisations_where("company_number", number):
+            if other["id"] != organisation_id:
+                raise CompanyNumberTaken(number, other)
 
     def update_organisation(
         self,
@@ -403,6 +427,7 @@ class DirectoryStore:
         real = {k: v for k, v in changes.items() if before.get(k) != v}
         if not real:
             return before
+        self._check_company_number(real.get("company_number"), organisation_id)
         encoded = _encode(real)
         assignments = ", ".join(f"[{column}] = ?" for column in encoded)
         cursor = self.db.execute(

@@ -14,7 +14,7 @@ from typing import Any
 
 from corpus.names import infer_kind, normalise_name
 from directory import curation, duplicates
-from directory.store import DirectoryStore, StoreError
+from directory.store import StoreError
 from portal import services
 from portal.access import Viewer, require
 from portal.editing import organisation_changes
@@ -60,7 +60,6 @@ def add_organisation(
     if not values.get("kind", "").strip():
         record["kind"] = infer_kind(record["name"])
     with open_store(settings) as store, store.transaction():
-        _check_company_number(store, None, record.get("company_number"))
         record |= {
             "id": store.new_organisation_id(record["name"]),
             "normalised_name": normalise_name(record["name"]),
@@ -88,23 +87,9 @@ def edit_organisation(
             if current is None or current["version"] != loaded["version"]:
                 raise curation.conflict(store, organisation_id, loaded)
             return current
-        _check_company_number(store, organisation_id, changes.get("company_number"))
         return curation.save_organisation(
             store, organisation_id, changes, viewer.actor, loaded
         )
-
-
-def _check_company_number(
-    store: DirectoryStore, organisation_id: str | None, number: str | None
-) -> None:
-    if not number:
-        return
-    for other in store.organisations_where("company_number", number):
-        if other["id"] != organisation_id:
-            raise StoreError(
-                f"company_number: {other['name']} ({other['id']}) already has "
-                f"company number {number}"
-            )
 
 
 def organisation_links(

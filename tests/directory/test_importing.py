@@ -167,3 +167,65 @@ def test_collaboration_rows_naming_unknown_or_ambiguous_organisations_are_skippe
     assert reasons[3] == "unknown organisation 'Nobody Ltd'"
     assert "matches 2 organisations" in reasons[4]
     assert "same organisation" in reasons[5]
+
+
+def test_a_row_taking_a_company_number_another_record_has_is_skipped(
+    store: DirectoryStore, data_dir: Path, geocoder: Geocoder, tmp_path: Path
+) -> None:
+    """Company numbers are unique: such a row is skipped with a reason naming the
+    holder, none of its values are written, and the other rows go in."""
+    import_gtr(store, data_dir, geocoder)
+    holder = store.organisations_where("name", "Haydale Limited")[0]
+    taker = store.organisations_where("name", "Haydale")[0]
+    store.update_organisation(holder["id"], {"company_number": "07228939"}, "t")
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "id,name,company_number,website\n"
+        f"{taker['id']},Haydale,07228939,https://taken.example\n"
+        ",Brand New Widgets Ltd,09990001,https://new.example\n"
+        f"{holder['id']},Haydale Limited,09990002,\n"  # frees 07228939 too late
+        ",Second New Ltd,09990002,\n"  # the line above took it first
+    )
+    report = apply_parsed_file(
+        store, read_members(members, geocoder, MAX_BYTES), "f", overwrite=True
+    )
+    problem, second = report.skipped
+    assert (problem.line, second.line) == (2, 5)
+    assert f"Haydale Limited ({holder['id']}) already has" in problem.reason
+    assert "07228939" in problem.reason and "merge" in problem.reason
+    after = store.organisation(taker["id"])
+    assert after is not None
+    assert (after["company_number"], after["website"], after["version"]) == (
+        taker["company_number"],
+        taker["website"],
+        taker["version"],
+    )
+    assert store.organisations_where("name", "Brand New Widgets Ltd")
+    moved = store.organisation(holder["id"])
+    assert moved is not None and moved["company_number"] == "09990002"
+    assert not store.organisations_where("name", "Second New Ltd")
+
+
+def test_a_new_record_with_a_number_an_update_in_the_same_file_takes_is_skipped(
+    store: DirectoryStore, data_dir: Path, geocoder: Geocoder, tmp_path: Path
+) -> None:
+    import_gtr(store, data_dir, geocoder)
+    existing = store.organisations_where("name", "Haydale")[0]
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "id,name,company_number\n"
+        f"{existing['id']},Haydale,09990003\n"
+        ",Another Firm Ltd,09990003\n"
+    )
+    report = apply_parsed_file(
+        store, read_members(members, geocoder, MAX_BYTES), "f", overwrite=True
+    )
+    assert [p.line for p in report.skipped] == [3]
+    assert "would create a record with company number 09990003" in (
+        report.skipped[0].reason
+    )
+    assert not store.organisations_where("name", "Another Firm Ltd")
+    assert (
+        store.organisations_where("company_number", "09990003")[0]["id"]
+        == (existing["id"])
+    )

@@ -207,7 +207,9 @@ def test_approving_a_change_that_breaks_a_rule_is_refused_cleanly(
     request = mr.submit_edit_request(
         orgs, "acme", "ann", 1, {"company_number": "SC000001"}
     )
-    with pytest.raises(StoreError, match="cannot save acme: UNIQUE"):
+    with pytest.raises(
+        StoreError, match=r"Beta Labs \(beta\) already has company number SC000001"
+    ):
         mr.approve_edit_request(orgs, request["id"], "fiona")
     assert orgs.organisation("acme")["company_number"] is None
     assert mr.edit_request(orgs, request["id"])["status"] == "pending"

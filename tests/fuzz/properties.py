@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import sqlite3
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -37,9 +36,6 @@ DATA = Path(__file__).parents[1] / "data"
 DOCUMENT = Path(corpus.__file__).parent / "demo" / "documents"
 DEMO_DOCUMENT = "innovation-clusters-map-about.txt"
 MAX_MESSAGE = 1000
-# directory/importing.py lets sqlite's IntegrityError out when a row matched by id
-# takes a company number another record holds (test_known_company_number_conflict).
-KNOWN_COMPANY_NUMBER_BUG = "UNIQUE constraint failed: organisations.company_number"
 FACILITATOR = Viewer("facilitator", "fuzz")
 
 
@@ -105,11 +101,6 @@ def check_import(settings: Settings, kind: str, file: tuple[str, bytes]) -> str:
             assert_clear(str(exc), starts=f"{path}: ")
             assert table_counts(settings) == before
             return "refused"
-        except sqlite3.IntegrityError as exc:
-            if KNOWN_COMPANY_NUMBER_BUG not in str(exc):
-                raise
-            assert table_counts(settings) == before  # rolled back, but no clear message
-            return "KNOWN BUG: company number held by another record"
     for problem in report.skipped:
         assert_clear(problem.reason)
     for note in report.notes:
