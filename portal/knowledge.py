@@ -97,21 +97,29 @@ def _open_index(path: Path | None, host: str | None, port: int) -> VectorIndex:
 
 
 def document_files(paths: Sequence[Path]) -> tuple[list[Path], list[dict[str, str]]]:
-    """The readable files named or inside the folders named, and the paths refused."""
+    """The readable files named or inside the folders named, and the paths refused
+    (missing, unreadable, or named too long for the file system) with the reason."""
     files: list[Path] = []
     refused: list[dict[str, str]] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            refused.append({"file": str(path), "reason": f"{path}: no such file"})
+        try:
+            if path.is_dir():
+                files.extend(
+                    p
+                    for p in sorted(path.rglob("*"))
+                    if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
+                )
+            elif path.is_file():
+                files.append(path)
+            else:
+                refused.append({"file": str(path), "reason": f"{path}: no such file"})
+        except OSError as exc:
+            refused.append({"file": str(path), "reason": _unreadable(path, exc)})
     return list(dict.fromkeys(files)), refused
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    return f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def import_documents(
@@ -139,6 +147,9 @@ def import_documents(
                 )
             except FileRefused as exc:
                 report.refused.append({"file": str(path), "reason": str(exc)})
+            except OSError as exc:  # vanished or became unreadable since listed
+                reason = _unreadable(path, exc)
+                report.refused.append({"file": str(path), "reason": reason})
         if progress:
             progress("documents", len(files), len(files))
     return report

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,6 +112,32 @@ def test_bad_files_are_reported_and_the_rest_go_in(
     assert knowledge.search(docs, "otter cluster Kendal", 1)[0].document == "good"
     code, _, err = run(docs, "import", "documents", str(tmp_path / "missing.txt"))
     assert code == 2 and "no such file" in err
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_not_raised(
+    docs: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by fuzzing: is_file() raises OSError (ENAMETOOLONG) for such a name."""
+    good = tmp_path / "beavers.md"
+    good.write_text("# Beavers\n\nThe beaver cluster in Perth has 14 firms.\n")
+    long_name = tmp_path / ("x" * 300 + ".md")
+    report = knowledge.import_documents(docs, [long_name, good], "t")
+    assert report.added == ["beavers"]
+    [refused] = report.refused
+    assert "cannot be read (File name too long)" in refused["reason"]
+    vanishing = tmp_path / "vanishing.md"
+    vanishing.write_text("# Gone\n\nSoon gone.\n")
+    listed = knowledge.document_files
+
+    def listed_then_deleted(paths: list[Path]) -> Any:
+        found = listed(paths)
+        vanishing.unlink()
+        return found
+
+    monkeypatch.setattr(knowledge, "document_files", listed_then_deleted)
+    report = knowledge.import_documents(docs, [tmp_path], "t")
+    assert [Path(r["file"]).name for r in report.refused] == ["vanishing.md"]
+    assert "cannot be read (No such file or directory)" in report.refused[0]["reason"]
 
 
 def test_hybrid_search_filters(docs: Settings) -> None:
