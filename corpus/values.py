@@ -14,6 +14,13 @@ class ValueProblem(ValueError):
 
 MAX_NAME_CHARS = 300  # no organisation's name is longer; Companies House allows 160
 MAX_POSTCODE_CHARS = 16
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def controls_as_spaces(text: str) -> str:
+    """Typed text with its control characters (NUL, terminal escapes) as spaces,
+    fit to search with and to echo back."""
+    return _CONTROL_CHARACTERS.sub(" ", text)
 
 
 def shown(text: str) -> str:

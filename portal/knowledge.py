@@ -10,7 +10,6 @@ profile refresh) drops orphan vectors and embeds whatever the index is missing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import Any
 from corpus.documents import describe_document, read_manifest
 from corpus.readers import READABLE_SUFFIXES, read_document
 from corpus.tables import FileRefused
+from corpus.values import controls_as_spaces
 from directory import passages as passage_store
 from directory import profiles
 from directory.store import DirectoryStore, StoreError, slugify
@@ -323,13 +323,12 @@ def search(
 
 
 MAX_QUESTION_CHARS = 2000
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def validate_question(text: str) -> str:
     """A question or query fit to search: some words, and not a whole document.
     Control characters (NUL, terminal escapes) count as spaces."""
-    text = _CONTROL_CHARACTERS.sub(" ", text).strip()
+    text = controls_as_spaces(text).strip()
     if not text:
         raise StoreError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:

@@ -17,6 +17,7 @@ from typing import Any
 
 from corpus.geocoding import load_local_authorities
 from corpus.names import normalise_name
+from corpus.values import MAX_NAME_CHARS, controls_as_spaces, shown
 from directory.matching import (
     Filters,
     MatchError,
@@ -50,7 +51,12 @@ class Matcher:
     def resolve(self, text: str) -> int:
         """An organisation by id, exact name or normalised name; else a MatchError
         naming the closest names."""
-        text = text.strip()
+        text = controls_as_spaces(text).strip()
+        if len(text) > MAX_NAME_CHARS:
+            raise MatchError(
+                f"{shown(text)} is {len(text):,} characters long; no organisation's "
+                f"name is longer than {MAX_NAME_CHARS}"
+            )
         if text in self.graph.position:
             return self.graph.position[text]
         rows = self.by_name.get(normalise_name(text), [])
@@ -61,14 +67,14 @@ class Matcher:
                 f"{self.graph.names[r]} ({self.graph.ids[r]})" for r in rows
             )
             raise MatchError(
-                f"{text!r} names several organisations: {options}; use an id"
+                f"{shown(text)} names several organisations: {options}; use an id"
             )
         close = difflib.get_close_matches(
             normalise_name(text), list(self.by_name), n=CLOSEST_NAMES, cutoff=0.6
         )
         names = [str(self.graph.names[self.by_name[c][0]]) for c in close]
         hint = f"; closest names: {', '.join(names)}" if names else ""
-        raise MatchError(f"no organisation called {text!r}{hint}")
+        raise MatchError(f"no organisation called {shown(text)}{hint}")
 
 
 _cache: dict[Path, tuple[tuple[Any, ...], Matcher]] = {}
@@ -176,7 +182,8 @@ def match_need(
 ) -> dict[str, Any]:
     """Suggested partners for a need in free text, near a postcode or place if one
     is given or named; a kind or country the text names narrows the candidates."""
-    text = text.strip()
+    text = controls_as_spaces(text).strip()
+    near = controls_as_spaces(near).strip() or None if near is not None else None
     if not text:
         raise MatchError("describe the need: what kind of partner, for what, where")
     if len(text) > 2000:

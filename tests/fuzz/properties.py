@@ -186,7 +186,21 @@ def check_match_need(settings: Settings, text: str) -> str:
         assert table_counts(settings) == before
     assert len(text.strip()) <= 2000
     assert isinstance(found["suggestions"], list)
+    echoed = [c for c in found["query"] if unicodedata.category(c) == "Cc"]
+    assert set(echoed) <= set("\t\n\r"), f"echoed back: {found['query']!r}"
     return "suggested" if found["suggestions"] else "no suggestions"
+
+
+def check_match_organisation(settings: Settings, text: str) -> str:
+    """Any name gets the organisation's suggestions or a clear MatchError that
+    quotes it escaped and short."""
+    try:
+        found = matching.match_organisation(settings, text, k=3)
+    except MatchError as exc:
+        assert_clear(str(exc))
+        return "refused"
+    assert isinstance(found["suggestions"], list)
+    return "matched"
 
 
 # --- exports -----------------------------------------------------------------------
@@ -320,4 +334,5 @@ TARGETS = (
     Target("search documents", fuzz.query_text, check_document_search, "indexed"),
     Target("ask", fuzz.query_text, check_ask, "indexed"),
     Target("match need", fuzz.query_text, check_match_need, "indexed"),
+    Target("match organisation", fuzz.query_text, check_match_organisation, "indexed"),
 )

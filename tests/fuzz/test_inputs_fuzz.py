@@ -22,6 +22,7 @@ from tests.fuzz.properties import (
     check_document_search,
     check_exports,
     check_match_need,
+    check_match_organisation,
     check_search_organisations,
     cluster_rows,
     export_rows,
@@ -66,6 +67,14 @@ def test_any_need_gets_suggestions_or_a_clear_error(
     check_match_need(indexed_workspace, text)
 
 
+@FUZZ
+@given(text=fuzz.query_text)
+def test_any_organisation_name_is_matched_or_refused_clearly(
+    indexed_workspace: Settings, text: str
+) -> None:
+    check_match_organisation(indexed_workspace, text)
+
+
 @settings(FUZZ, max_examples=25)
 @given(rows=export_rows)
 def test_formulas_are_stored_as_text_and_exported_neutralised(
@@ -93,6 +102,7 @@ MEGABYTE = "graphene " * 111_112  # a 1 MB question or need
         (knowledge.ask, StoreError, "at most 2,000 are accepted"),
         (knowledge.search, StoreError, "at most 2,000 are accepted"),
         (matching.match_need, MatchError, "a need is at most 2,000 characters"),
+        (matching.match_organisation, MatchError, "name is longer than 300"),
         (services.search_organisations, StoreError, "at most 500 characters"),
     ],
 )
@@ -160,3 +170,13 @@ def test_markup_in_a_description_is_shown_as_text(
     for markdown in at.markdown:
         assert "<script>" not in markdown.value
         assert "](javascript:" not in markdown.value
+
+
+def test_a_need_with_terminal_escapes_is_echoed_without_them(
+    indexed_workspace: Settings,
+) -> None:
+    found = matching.match_need(
+        indexed_workspace, "\x1b[31mgraphene\x00 partner\x9b near Leeds", k=3
+    )
+    assert found["query"] == "[31mgraphene  partner  near Leeds"
+    assert found["understood"]["near"] == "Leeds"
