@@ -339,26 +339,71 @@ def validate_question(text: str) -> str:
     return text
 
 
-def refresh_profiles(settings: Settings) -> dict[str, int]:
+PROFILE_SOURCES: tuple[Source, ...] = ("cluster", "organisation")
+StoreChange = Callable[[DirectoryStore], dict[str, int]]
+Profiles = dict[Source, list[dict[str, Any]]]
+
+
+class _TriedOut(Exception):
+    """Rolls back the transaction in which a change was tried out."""
+
+
+def refresh_profiles(
+    settings: Settings, change: StoreChange | None = None
+) -> dict[str, int]:
     """Make the cluster and organisation profile passages match the store; only
-    profiles whose text changed are embedded again."""
+    profiles whose text changed are embedded again. A ``change`` (new clusters) is
+    committed in one transaction with the profiles it implies, so no reader sees
+    one without the other; its counts join the result."""
     index, model = vector_index(settings), embedder(settings)
-    changes: dict[str, int] = {}
+    removed: dict[Source, list[str]] = {}
     with open_store(settings) as store:
-        reconcile(store, index, model, ("cluster", "organisation"))
-        wanted_profiles: tuple[tuple[Source, list[dict[str, Any]]], ...] = (
-            ("cluster", profiles.cluster_profiles(store)),
-            ("organisation", profiles.organisation_profiles(store)),
-        )
-        for source, rows in wanted_profiles:
-            wanted = {r["id"]: r for r in rows}
-            new = sorted(wanted.keys() - passage_store.passage_ids(store, source))
-            _embed_rows(store, index, model, source, [wanted[i] for i in new])
-            added, removed = passage_store.replace_profiles(store, source, rows)
-            index.delete(source, removed)
-            changes[f"{source}_profiles_embedded"] = len(added)
-            changes[f"{source}_profiles"] = len(rows)
+        reconcile(store, index, model, PROFILE_SOURCES)
+        if change is not None:  # embedding is slow: done before, not in, the commit
+            _embed_unindexed(store, index, model, _profiles_after(store, change))
+        with store.transaction():
+            changes = change(store) if change is not None else {}
+            wanted = _wanted_profiles(store)
+            _embed_unindexed(store, index, model, wanted)  # changed meanwhile
+            for source, rows in wanted.items():
+                added, removed[source] = passage_store.replace_profiles(
+                    store, source, rows
+                )
+                changes[f"{source}_profiles_embedded"] = len(added)
+                changes[f"{source}_profiles"] = len(rows)
+    for source, ids in removed.items():
+        index.delete(source, ids)
     return changes
+
+
+def _wanted_profiles(store: DirectoryStore) -> Profiles:
+    return {
+        "cluster": profiles.cluster_profiles(store),
+        "organisation": profiles.organisation_profiles(store),
+    }
+
+
+def _profiles_after(store: DirectoryStore, change: StoreChange) -> Profiles:
+    """The profiles the store would hold after ``change``, worked out in a
+    transaction that is then rolled back."""
+    wanted: Profiles = {}
+    try:
+        with store.transaction():
+            change(store)
+            wanted = _wanted_profiles(store)
+            raise _TriedOut
+    except _TriedOut:
+        return wanted
+
+
+def _embed_unindexed(
+    store: DirectoryStore, index: VectorIndex, model: Embedder, wanted: Profiles
+) -> None:
+    """Index first: until the store commits them, these are orphans search ignores."""
+    for source, rows in wanted.items():
+        indexed = index.ids(source)
+        missing = [r for r in rows if r["id"] not in indexed]
+        _embed_rows(store, index, model, source, missing)
 
 
 def question_answering(settings: Settings, store: DirectoryStore) -> QuestionAnswering:

@@ -278,11 +278,12 @@ def build_clusters(
         "rejected": result.rejected,
         "baseline": note,
     }
-    with open_store(settings) as store:
-        changes = cluster_store.replace_clusters(store, rows, actor, details)
     if on_step:
         on_step("indexing cluster and organisation profiles")
-    changes.update(knowledge.refresh_profiles(settings))
+    changes = knowledge.refresh_profiles(  # the clusters and their profiles at once
+        settings,
+        lambda store: cluster_store.replace_clusters(store, rows, actor, details),
+    )
     if on_step:
         on_step("learning the matching weights from the network")
     learned = matching.learn_weights(settings, actor)

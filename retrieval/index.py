@@ -3,10 +3,20 @@
 The only module that imports chromadb. Vectors are always computed by our own
 embedder and passed in: Chroma's default embedding function would try to download
 a model, so collections are created without one and queried by vector only.
+
+A PersistentClient keeps each collection's HNSW graph in memory and never sees what
+another process (the CLI beside the portal) writes, so a query could miss new
+vectors or fail on deleted ones ("Error finding id"). Every write therefore leaves
+a new token in the folder's ``generation`` file, and a client that finds another
+token there (or fails a query) reopens before reading. Chroma shares one client
+state per folder in a process, so keep one VectorIndex per folder (knowledge does).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +26,7 @@ import numpy as np
 from retrieval.passages import Source
 
 SOURCES: tuple[Source, ...] = ("document", "cluster", "organisation")
+GENERATION_FILE = "generation"
 Metadata = Mapping[str, str | int | float | bool]
 
 
@@ -34,25 +45,29 @@ class VectorIndex:
         port: int = 8000,
         prefix: str = "cluster-portal",
     ) -> None:
+        self.path = None if host is not None else path
+        self.prefix = prefix
+        self._lock = threading.RLock()  # a reopen must not close a client in use
+        self._collections: dict[str, Any] = {}
+        self._seen = self._generation()
+        self.client = self._connect(path, host, port)
+
+    def _connect(self, path: Path | None, host: str | None, port: int) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         options = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if host is not None:
-                self.client = chromadb.HttpClient(
-                    host=host, port=port, settings=options
-                )
-                self.client.heartbeat()
+                client = chromadb.HttpClient(host=host, port=port, settings=options)
+                client.heartbeat()
                 self.where = f"the Chroma server at {host}:{port}"
-            else:
-                if path is None:
-                    raise IndexUnavailable("a persistent index needs a folder")
-                path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(
-                    path=str(path), settings=options
-                )
-                self.where = f"the index folder {path}"
+                return client
+            if path is None:
+                raise IndexUnavailable("a persistent index needs a folder")
+            path.mkdir(parents=True, exist_ok=True)
+            self.where = f"the index folder {path}"
+            return chromadb.PersistentClient(path=str(path), settings=options)
         except IndexUnavailable:
             raise
         except Exception as exc:  # chromadb raises many types for one cause
@@ -60,8 +75,33 @@ class VectorIndex:
             raise IndexUnavailable(
                 f"cannot open the vector index at {where}: {exc}"
             ) from None
-        self.prefix = prefix
-        self._collections: dict[str, Any] = {}
+
+    def _generation(self) -> str:
+        if self.path is None:
+            return ""
+        try:
+            return (self.path / GENERATION_FILE).read_text()
+        except OSError:
+            return ""
+
+    def _refresh(self, force: bool = False) -> None:
+        """Reopen a persistent client when another process wrote since it looked."""
+        seen = self._generation()
+        if self.path is None or (seen == self._seen and not force):
+            return
+        self.client.close()
+        self._collections.clear()
+        self.client = self._connect(self.path, None, 0)
+        self._seen = seen
+
+    def _wrote(self) -> None:
+        if self.path is None:
+            return
+        token = uuid.uuid4().hex
+        partial = self.path / f"{GENERATION_FILE}.{token}"
+        partial.write_text(token)
+        os.replace(partial, self.path / GENERATION_FILE)
+        self._seen = token
 
     def _collection(self, source: Source) -> Any:
         if source not in self._collections:
@@ -87,20 +127,36 @@ class VectorIndex:
         vectors: np.ndarray,
         metadatas: Sequence[Metadata],
     ) -> None:
-        collection = self._collection(source)
-        for part in self._batches(len(ids)):
-            collection.upsert(
-                ids=list(ids[part]),
-                embeddings=vectors[part],
-                metadatas=[dict(m) for m in metadatas[part]],
-            )
+        with self._lock:
+            self._refresh()
+            collection = self._collection(source)
+            try:
+                for part in self._batches(len(ids)):
+                    collection.upsert(
+                        ids=list(ids[part]),
+                        embeddings=vectors[part],
+                        metadatas=[dict(m) for m in metadatas[part]],
+                    )
+            finally:
+                self._wrote()
 
     def delete(self, source: Source, ids: Sequence[str]) -> None:
-        collection = self._collection(source)
-        for part in self._batches(len(ids)):
-            collection.delete(ids=list(ids[part]))
+        if not ids:
+            return
+        with self._lock:
+            self._refresh()
+            collection = self._collection(source)
+            try:
+                for part in self._batches(len(ids)):
+                    collection.delete(ids=list(ids[part]))
+            finally:
+                self._wrote()
 
     def ids(self, source: Source) -> set[str]:
+        with self._lock:
+            return self._ids(source)
+
+    def _ids(self, source: Source) -> set[str]:
         collection = self._collection(source)
         found: set[str] = set()
         page = 5000
@@ -113,12 +169,14 @@ class VectorIndex:
             offset += page
 
     def count(self, source: Source) -> int:
-        return int(self._collection(source).count())
+        with self._lock:
+            return int(self._collection(source).count())
 
     def vectors(self, source: Source, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        got = self._collection(source).get(ids=list(ids), include=["embeddings"])
+        with self._lock:
+            got = self._collection(source).get(ids=list(ids), include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32)
             for i, v in zip(got["ids"], got["embeddings"], strict=True)
@@ -131,16 +189,36 @@ class VectorIndex:
         k: int,
         where: Mapping[str, Any] | None = None,
     ) -> list[tuple[str, float]]:
-        """The ``k`` nearest ids with their cosine similarity, best first."""
+        """The ``k`` nearest ids with their cosine similarity, best first; a query
+        that fails is tried once more on a reopened client (see the module doc)."""
+        with self._lock:
+            self._refresh()
+            try:
+                result = self._query(source, vector, k, where)
+            except Exception:
+                if self.path is None:
+                    raise
+                self._refresh(force=True)
+                result = self._query(source, vector, k, where)
+        if result is None:
+            return []
+        ids = result["ids"][0]
+        distances = result["distances"][0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def _query(
+        self,
+        source: Source,
+        vector: np.ndarray,
+        k: int,
+        where: Mapping[str, Any] | None,
+    ) -> Any:
         collection = self._collection(source)
         if k <= 0 or collection.count() == 0:
-            return []
-        result = collection.query(
+            return None
+        return collection.query(
             query_embeddings=[vector],
             n_results=k,
             where=dict(where) if where else None,
             include=["distances"],
         )
-        ids = result["ids"][0]
-        distances = result["distances"][0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]

@@ -13,6 +13,7 @@ from directory.store import DirectoryStore
 from portal.settings import Settings, load_settings
 
 DATA = Path(__file__).parent / "data"
+DEMO_DOCUMENTS = Path(__file__).parents[1] / "corpus" / "demo" / "documents"
 MAX_BYTES = 10_000_000
 
 
@@ -58,4 +59,24 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo(demo_workspace: Path, settings: Settings) -> Settings:
     """A private copy of the built demo workspace."""
     shutil.copytree(demo_workspace, settings.workspace)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_documents_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the five demo documents, indexed once per session."""
+    from portal import knowledge
+
+    workspace = tmp_path_factory.mktemp("docs") / "workspace"
+    report = knowledge.import_documents(
+        load_settings(workspace=workspace), [DEMO_DOCUMENTS], "t"
+    )
+    assert len(report.added) == 5 and not report.refused
+    return workspace
+
+
+@pytest.fixture
+def docs(demo_documents_workspace: Path, settings: Settings) -> Settings:
+    """A private copy of the workspace holding the five demo documents."""
+    shutil.copytree(demo_documents_workspace, settings.workspace)
     return settings

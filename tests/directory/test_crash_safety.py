@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import signal
 import sqlite3
 import subprocess
@@ -12,21 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus.geocoding import load_districts
+from bench.crash_safety import BIG_ROWS as ROWS
+from bench.crash_safety import big_members_file
 from portal import services
 from portal.settings import Settings
-
-ROWS = 12_000
-
-
-def big_members_file(path: Path) -> None:
-    districts = list(load_districts().index)
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["name", "postcode", "sectors", "employees"])
-        for i in range(ROWS):
-            writer.writerow([f"Synthetic Firm {i:05d} Ltd", districts[i % len(districts)],
-                             "Engineering and Technology", i % 500])  # fmt: skip
 
 
 def counts(database: Path) -> tuple[int, int, str]:

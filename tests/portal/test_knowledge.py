@@ -11,33 +11,17 @@ from typing import Any
 
 import pytest
 
-import corpus
 from directory import passages as passage_store
 from portal import knowledge
-from portal.settings import Settings, load_settings
+from portal.settings import Settings
 from portal.workspace import open_store
 from retrieval.passages import Turn
 from retrieval.search import SearchFilters
 from retrieval.text import sentences
+from tests.conftest import DEMO_DOCUMENTS as DEMO
 from tests.portal.test_cli import run
 
-DEMO = Path(corpus.__file__).parent / "demo" / "documents"
 NP11 = "np11-innovation-clusters-north-of-england"
-
-
-@pytest.fixture(scope="module")
-def indexed_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = tmp_path_factory.mktemp("docs") / "workspace"
-    report = knowledge.import_documents(load_settings(workspace=workspace), [DEMO], "t")
-    assert len(report.added) == 5 and not report.refused
-    return workspace
-
-
-@pytest.fixture
-def docs(indexed_workspace: Path, settings: Settings) -> Settings:
-    """A private copy of a workspace holding the five demo documents."""
-    shutil.copytree(indexed_workspace, settings.workspace)
-    return settings
 
 
 def index_matches_store(settings: Settings) -> None:
