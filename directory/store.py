@@ -146,6 +146,14 @@ class DirectoryStore:
     def close(self) -> None:
         self.db.close()
 
+    def copy_in_memory(self) -> DirectoryStore:
+        """A private copy in memory of the directory as it is now: one consistent
+        snapshot, read without taking the write lock, to rehearse changes on
+        without making writers wait."""
+        copy = DirectoryStore()
+        self.db.conn.backup(copy.db.conn)
+        return copy
+
     def __enter__(self) -> DirectoryStore:
         return self
 

@@ -156,7 +156,7 @@ class ImportPreview:
     file_name: str
     digest: str  # of the kind and the file's bytes: what was previewed
     parsed: ParsedFile
-    outcome: ImportReport  # the rehearsal, rolled back
+    outcome: ImportReport  # rehearsed on a copy of the directory
 
     @property
     def importable(self) -> int:
@@ -199,8 +199,8 @@ def import_digest(kind: str, data: bytes) -> str:
 def preview_import(
     settings: Settings, viewer: Viewer, kind: str, name: str, data: bytes
 ) -> ImportPreview:
-    """Read and check an uploaded file, and rehearse applying it in a transaction
-    that is rolled back; raises FileRefused when the file is unusable."""
+    """Read and check an uploaded file, and rehearse applying it on a copy of the
+    directory; raises FileRefused when the file is unusable."""
     require(viewer, "import")
     if kind not in services.IMPORT_KINDS:
         raise FileRefused(
@@ -220,24 +220,15 @@ def preview_import(
     )
 
 
-class _Rehearsal(Exception):
-    """Raised inside a rehearsal's transaction to roll it back."""
-
-
 def _rehearse(
     settings: Settings, kind: str, parsed: ParsedFile, actor: str
 ) -> ImportReport:
-    """What applying the file would do to the directory as it is now."""
-    outcome: ImportReport | None = None
+    """What applying the file would do to the directory as it is now, worked out on
+    a copy in memory: the live store's write lock stays free for other sessions."""
     with open_store(settings) as store:
-        try:
-            with store.transaction():
-                outcome = _apply(store, kind, parsed, actor, None)
-                raise _Rehearsal
-        except _Rehearsal:
-            pass
-    assert outcome is not None
-    return outcome
+        copy = store.copy_in_memory()
+    with copy, copy.transaction():
+        return _apply(copy, kind, parsed, actor, None)
 
 
 def apply_import(

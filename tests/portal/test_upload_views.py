@@ -5,6 +5,7 @@ refused files; and roles that may not upload."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,27 @@ def test_preview_writes_nothing_and_apply_adds_the_good_rows(demo: Settings) -> 
         entries = store.audit_entries(actor="fac", action="create", limit=10)
     assert len(entries) == 2 and audit_count(demo) == before_audit + 2
     assert all(e["details"] and "m.csv" in str(e["details"]) for e in entries)
+
+
+def test_a_preview_neither_takes_nor_waits_for_the_write_lock(demo: Settings) -> None:
+    """The rehearsal runs on a copy in memory and never asks for the write lock, so
+    another session's open write transaction neither delays nor fails it (a
+    rehearsal rolled back on the live store waited 10 s, then failed)."""
+    writer = sqlite3.connect(demo.database_path, timeout=0.1, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE organisations SET notes = 'held' WHERE rowid = 1")
+        preview = uploads.preview_import(
+            demo, FACILITATOR, "organisations", "m.csv", MEMBERS
+        )
+        assert dict(preview.outcome.counts["organisations"]) == {"created": 2}
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    with open_store(demo) as store:
+        assert store.query("SELECT notes FROM organisations WHERE rowid = 1") == [
+            {"notes": "held"}
+        ]
 
 
 def test_a_collaborations_preview_reports_unknown_organisations(
