@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from retrieval.passages import Source
 
 SOURCES: tuple[Source, ...] = ("document", "cluster", "organisation")
 GENERATION_FILE = "generation"
+RETRY_PAUSES = (0.05, 0.2, 0.5)  # seconds before each reopen and retry of a query
 Metadata = Mapping[str, str | int | float | bool]
 
 
@@ -189,17 +191,25 @@ class VectorIndex:
         k: int,
         where: Mapping[str, Any] | None = None,
     ) -> list[tuple[str, float]]:
-        """The ``k`` nearest ids with their cosine similarity, best first; a query
-        that fails is tried once more on a reopened client (see the module doc)."""
+        """The ``k`` nearest ids with their cosine similarity, best first. A query
+        that fails is tried again on a reopened client after a pause (see the module
+        doc), a few times; then IndexUnavailable."""
         with self._lock:
             self._refresh()
-            try:
-                result = self._query(source, vector, k, where)
-            except Exception:
-                if self.path is None:
-                    raise
-                self._refresh(force=True)
-                result = self._query(source, vector, k, where)
+            for pause in (*RETRY_PAUSES, None):
+                try:
+                    result = self._query(source, vector, k, where)
+                    break
+                except Exception as exc:
+                    if self.path is None:
+                        raise
+                    if pause is None:
+                        raise IndexUnavailable(
+                            f"{self.where} could not be searched (another process "
+                            f"may be rewriting it): {exc}"
+                        ) from None
+                    time.sleep(pause)
+                    self._refresh(force=True)
         if result is None:
             return []
         ids = result["ids"][0]

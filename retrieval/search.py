@@ -3,6 +3,7 @@ rank fusion, hydrated from the store so only passages that exist are returned.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -10,13 +11,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from retrieval.embedding import Embedder
-from retrieval.index import VectorIndex
+from retrieval.index import IndexUnavailable, VectorIndex
 from retrieval.passages import Passage, Source
 from retrieval.text import fts_query
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
 CANDIDATES = 40  # taken from each ranking before fusing
 MAX_QUERY_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 class PassageStore(Protocol):
@@ -91,7 +93,13 @@ class HybridSearch:
     ) -> list[Passage]:
         if source != "document" and filters.as_dict():
             return []  # document filters exclude profiles
-        dense = self.index.nearest(source, vector, CANDIDATES, filters.chroma_where())
+        readable = True
+        try:
+            where = filters.chroma_where()
+            dense = self.index.nearest(source, vector, CANDIDATES, where)
+        except IndexUnavailable as exc:  # the lexical ranking alone, until it reads
+            log.warning("dense search of %s skipped: %s", source, exc)
+            dense, readable = [], False
         lexical = self.store.lexical(
             fts_query(query), source, CANDIDATES, filters.as_dict()
         )
@@ -99,8 +107,9 @@ class HybridSearch:
         rows = self.store.lookup(fused)
         similarity = dict(dense)
         missing = [i for i in rows if i not in similarity]
-        for ident, stored in self.index.vectors(source, missing).items():
-            similarity[ident] = float(stored @ vector)
+        if readable:
+            for ident, stored in self.index.vectors(source, missing).items():
+                similarity[ident] = float(stored @ vector)
         return [
             replace(
                 passage_from_row(rows[i]),

@@ -22,7 +22,7 @@ from directory import passages as passage_store
 from portal import knowledge, matching, services
 from portal.settings import Settings, load_settings
 from portal.workspace import open_store
-from retrieval.index import VectorIndex
+from retrieval.index import IndexUnavailable, VectorIndex
 from tests.conftest import DEMO_DOCUMENTS
 
 NP11 = "np11-innovation-clusters-north-of-england"
@@ -117,7 +117,7 @@ WRITER = """
 import sys
 from pathlib import Path
 import numpy as np
-from retrieval.index import VectorIndex
+from retrieval.index import IndexUnavailable, VectorIndex
 from tests.conftest import DEMO_DOCUMENTS
 index = VectorIndex(path=Path(sys.argv[1]))
 vectors = np.random.default_rng(1).normal(size=(20, 384)).astype("f4")
@@ -158,6 +158,34 @@ def test_a_failed_query_is_tried_again_on_a_reopened_client(
     monkeypatch.setattr(VectorIndex, "_query", fails_once)
     assert len(index.nearest("document", vectors[0], 5)) == 5
     assert clients[0] is not clients[1]
+
+
+def test_a_query_failing_while_another_process_writes_is_retried_then_lexical(
+    docs: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Chroma folder read while another process rewrites it can fail a query
+    ("Error finding id"): it is retried on a reopened client, and when it keeps
+    failing search answers from the lexical ranking alone instead of failing."""
+    monkeypatch.setattr("retrieval.index.RETRY_PAUSES", (0.0, 0.0, 0.0))
+    query = VectorIndex._query
+    failures = {"left": 3}
+
+    def flaky(self: VectorIndex, *args: Any) -> Any:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise RuntimeError("Error executing plan: Internal error: Error finding id")
+        return query(self, *args)
+
+    monkeypatch.setattr(VectorIndex, "_query", flaky)
+    found = knowledge.search(docs, "innovation clusters in the North of England", 5)
+    assert failures["left"] == 0 and found[0].similarity is not None  # the 4th try
+
+    failures["left"] = 10**6
+    with pytest.raises(IndexUnavailable, match="another process"):
+        knowledge.vector_index(docs).nearest("document", random_vectors(1, 0)[0], 5)
+    found = knowledge.search(docs, "innovation clusters in the North of England", 5)
+    assert found and all(p.similarity is None for p in found)  # lexical alone
+    assert found[0].document == NP11
 
 
 @pytest.mark.slow
