@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,12 +177,35 @@ class VectorIndex:
     def vectors(self, source: Source, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        with self._lock:
-            got = self._collection(source).get(ids=list(ids), include=["embeddings"])
+        got = self._read(
+            lambda: self._collection(source).get(ids=list(ids), include=["embeddings"])
+        )
         return {
             i: np.asarray(v, dtype=np.float32)
             for i, v in zip(got["ids"], got["embeddings"], strict=True)
         }
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        """A read of a persistent index that fails (another process may be
+        rewriting it; see the module doc) is tried again on a reopened client after
+        a pause, a few times; then IndexUnavailable."""
+        with self._lock:
+            self._refresh()
+            for pause in RETRY_PAUSES:
+                try:
+                    return read()
+                except Exception:
+                    if self.path is None:
+                        raise
+                    time.sleep(pause)
+                    self._refresh(force=True)
+            try:
+                return read()
+            except Exception as exc:
+                raise IndexUnavailable(
+                    f"{self.where} could not be read (another process may be "
+                    f"rewriting it): {exc}"
+                ) from None
 
     def nearest(
         self,
@@ -191,25 +214,8 @@ class VectorIndex:
         k: int,
         where: Mapping[str, Any] | None = None,
     ) -> list[tuple[str, float]]:
-        """The ``k`` nearest ids with their cosine similarity, best first. A query
-        that fails is tried again on a reopened client after a pause (see the module
-        doc), a few times; then IndexUnavailable."""
-        with self._lock:
-            self._refresh()
-            for pause in (*RETRY_PAUSES, None):
-                try:
-                    result = self._query(source, vector, k, where)
-                    break
-                except Exception as exc:
-                    if self.path is None:
-                        raise
-                    if pause is None:
-                        raise IndexUnavailable(
-                            f"{self.where} could not be searched (another process "
-                            f"may be rewriting it): {exc}"
-                        ) from None
-                    time.sleep(pause)
-                    self._refresh(force=True)
+        """The ``k`` nearest ids with their cosine similarity, best first."""
+        result = self._read(lambda: self._query(source, vector, k, where))
         if result is None:
             return []
         ids = result["ids"][0]

@@ -107,9 +107,12 @@ class HybridSearch:
         rows = self.store.lookup(fused)
         similarity = dict(dense)
         missing = [i for i in rows if i not in similarity]
-        if readable:
-            for ident, stored in self.index.vectors(source, missing).items():
-                similarity[ident] = float(stored @ vector)
+        try:
+            stored = self.index.vectors(source, missing) if readable else {}
+        except IndexUnavailable:
+            stored = {}
+        for ident, found in stored.items():
+            similarity[ident] = float(found @ vector)
         return [
             replace(
                 passage_from_row(rows[i]),

@@ -188,6 +188,37 @@ def test_a_query_failing_while_another_process_writes_is_retried_then_lexical(
     assert found[0].document == NP11
 
 
+def test_reading_stored_vectors_is_retried_too(
+    docs: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.index.RETRY_PAUSES", (0.0, 0.0, 0.0))
+    index = knowledge.vector_index(docs)
+    some = sorted(index.ids("document"))[:3]
+    collection = VectorIndex._collection
+    failures = {"left": 2}
+
+    class Flaky:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                raise RuntimeError("Error executing plan: Error finding id")
+            return self.real.get(*args, **kwargs)
+
+    monkeypatch.setattr(
+        VectorIndex, "_collection", lambda self, source: Flaky(collection(self, source))
+    )
+    assert sorted(index.vectors("document", some)) == some
+    failures["left"] = 10**6
+    with pytest.raises(IndexUnavailable, match="another process"):
+        index.vectors("document", some)
+
+
 @pytest.mark.slow
 def test_a_crash_mid_build_changes_neither_clusters_nor_profiles(
     demo: Settings, monkeypatch: pytest.MonkeyPatch
