@@ -334,5 +334,10 @@ TARGETS = (
     Target("search documents", fuzz.query_text, check_document_search, "indexed"),
     Target("ask", fuzz.query_text, check_ask, "indexed"),
     Target("match need", fuzz.query_text, check_match_need, "indexed"),
-    Target("match organisation", fuzz.query_text, check_match_organisation, "indexed"),
+    Target(
+        "match organisation",
+        fuzz.organisation_name,
+        check_match_organisation,
+        "indexed",
+    ),
 )

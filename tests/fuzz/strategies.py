@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
@@ -373,4 +374,25 @@ query_text = st.one_of(
         st.sampled_from([499, 500, 501, 2000, 2001, 10_000, ONE_MB]),
         st.sampled_from(["a", "é", " ", "graphene ", "\x00", '"']),
     ),
+)
+
+# The fixture organisations' names (the fuzz workspaces hold them), as typed: exact,
+# in another case, padded with spaces or control characters, or cut short.
+with (Path(__file__).parents[1] / "data" / "gtr_organisations.csv").open() as _f:
+    ORGANISATION_NAMES = tuple(row["name"] for row in csv.DictReader(_f))
+
+organisation_name = st.one_of(
+    st.sampled_from(ORGANISATION_NAMES),
+    st.builds(str.upper, st.sampled_from(ORGANISATION_NAMES)),
+    st.builds(
+        lambda name, pad: f"{pad}{name}{pad}",
+        st.sampled_from(ORGANISATION_NAMES),
+        st.text(st.sampled_from(CONTROL + " \u00a0"), min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda name, cut: name[:cut],
+        st.sampled_from(ORGANISATION_NAMES),
+        st.integers(1, 12),
+    ),
+    query_text,
 )

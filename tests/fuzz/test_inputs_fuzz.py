@@ -68,7 +68,7 @@ def test_any_need_gets_suggestions_or_a_clear_error(
 
 
 @FUZZ
-@given(text=fuzz.query_text)
+@given(text=fuzz.organisation_name)
 def test_any_organisation_name_is_matched_or_refused_clearly(
     indexed_workspace: Settings, text: str
 ) -> None:
