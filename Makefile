@@ -68,6 +68,7 @@ bench: dev  ## benchmarks (reads ../shared/data); never part of make test
 	$(BIN)/python bench/portal_pages.py
 	$(BIN)/python bench/portal_load.py
 	$(BIN)/python bench/fuzz.py
+	$(BIN)/python bench/crash_safety.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
