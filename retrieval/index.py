@@ -8,8 +8,9 @@ A PersistentClient keeps each collection's HNSW graph in memory and never sees w
 another process (the CLI beside the portal) writes, so a query could miss new
 vectors or fail on deleted ones ("Error finding id"). Every write therefore leaves
 a new token in the folder's ``generation`` file, and a client that finds another
-token there (or fails a query) reopens before reading. Chroma shares one client
-state per folder in a process, so keep one VectorIndex per folder (knowledge does).
+token there (or fails a query or a vector lookup) reopens before reading again.
+Chroma shares one client state per folder in a process, so keep one VectorIndex per
+folder (knowledge does).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from retrieval.passages import Source
 
 SOURCES: tuple[Source, ...] = ("document", "cluster", "organisation")
 GENERATION_FILE = "generation"
-RETRY_PAUSES = (0.05, 0.2, 0.5)  # seconds before each reopen and retry of a query
+RETRY_PAUSES = (0.05, 0.2, 0.5)  # seconds before each reopen and retry of a read
 Metadata = Mapping[str, str | int | float | bool]
 
 

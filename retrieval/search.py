@@ -93,9 +93,8 @@ class HybridSearch:
     ) -> list[Passage]:
         if source != "document" and filters.as_dict():
             return []  # document filters exclude profiles
-        readable = True
+        readable, where = True, filters.chroma_where()
         try:
-            where = filters.chroma_where()
             dense = self.index.nearest(source, vector, CANDIDATES, where)
         except IndexUnavailable as exc:  # the lexical ranking alone, until it reads
             log.warning("dense search of %s skipped: %s", source, exc)
