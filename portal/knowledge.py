@@ -344,10 +344,6 @@ StoreChange = Callable[[DirectoryStore], dict[str, int]]
 Profiles = dict[Source, list[dict[str, Any]]]
 
 
-class _TriedOut(Exception):
-    """Rolls back the transaction in which a change was tried out."""
-
-
 def refresh_profiles(
     settings: Settings, change: StoreChange | None = None
 ) -> dict[str, int]:
@@ -384,16 +380,11 @@ def _wanted_profiles(store: DirectoryStore) -> Profiles:
 
 
 def _profiles_after(store: DirectoryStore, change: StoreChange) -> Profiles:
-    """The profiles the store would hold after ``change``, worked out in a
-    transaction that is then rolled back."""
-    wanted: Profiles = {}
-    try:
-        with store.transaction():
-            change(store)
-            wanted = _wanted_profiles(store)
-            raise _TriedOut
-    except _TriedOut:
-        return wanted
+    """The profiles the store would hold after ``change``, worked out on a copy in
+    memory (as an import preview is), so the live store's write lock stays free."""
+    with store.copy_in_memory() as copy, copy.transaction():
+        change(copy)
+        return _wanted_profiles(copy)
 
 
 def _embed_unindexed(
