@@ -128,16 +128,33 @@ def blank(text: str) -> bool:
     return not "".join(c for c in text if unicodedata.category(c) != "Cc").strip()
 
 
-def check_search_organisations(settings: Settings, text: str) -> str:
-    """Directory search takes any text: results or a clear refusal, nothing changed."""
+REFUSED = object()  # what unchanged_or_refused returns for a refusal
+
+
+def unchanged_or_refused(
+    settings: Settings, call: Callable[[], Any], refusal: type[Exception]
+) -> Any:
+    """The call's result, or REFUSED when it raised ``refusal`` with a clear
+    message; either way the directory's tables are as they were."""
     before = table_counts(settings)
     try:
-        found = services.search_organisations(settings, text, limit=20)
-    except StoreError as exc:
+        return call()
+    except refusal as exc:
         assert_clear(str(exc))
-        return "refused"
+        return REFUSED
     finally:
         assert table_counts(settings) == before
+
+
+def check_search_organisations(settings: Settings, text: str) -> str:
+    """Directory search takes any text: results or a clear refusal, nothing changed."""
+    found = unchanged_or_refused(
+        settings,
+        lambda: services.search_organisations(settings, text, limit=20),
+        StoreError,
+    )
+    if found is REFUSED:
+        return "refused"
     assert len(text) <= 500
     assert all(isinstance(o["id"], str) for o in found)
     return "found" if found else "none found"
@@ -145,30 +162,26 @@ def check_search_organisations(settings: Settings, text: str) -> str:
 
 def check_document_search(settings: Settings, text: str) -> str:
     """Document search takes any text: passages or a clear refusal, nothing changed."""
-    before = table_counts(settings)
-    try:
-        found = knowledge.search(
+    found = unchanged_or_refused(
+        settings,
+        lambda: knowledge.search(
             settings, text, k=5, sources=("document", "organisation")
-        )
-    except StoreError as exc:
-        assert_clear(str(exc))
+        ),
+        StoreError,
+    )
+    if found is REFUSED:
         return "refused"
-    finally:
-        assert table_counts(settings) == before
     assert all(p.text for p in found)
     return "found" if found else "none found"
 
 
 def check_ask(settings: Settings, text: str) -> str:
     """Any question gets an answer (maybe 'the documents don't say') or a refusal."""
-    before = table_counts(settings)
-    try:
-        answer = knowledge.ask(settings, text)
-    except StoreError as exc:
-        assert_clear(str(exc))
+    answer = unchanged_or_refused(
+        settings, lambda: knowledge.ask(settings, text), StoreError
+    )
+    if answer is REFUSED:
         return "refused"
-    finally:
-        assert table_counts(settings) == before
     assert not blank(text) and len(text.strip()) <= knowledge.MAX_QUESTION_CHARS
     assert answer.answer.strip()
     return "abstained" if answer.abstained else "answered"
@@ -176,14 +189,11 @@ def check_ask(settings: Settings, text: str) -> str:
 
 def check_match_need(settings: Settings, text: str) -> str:
     """Any need gets suggestions or a clear MatchError."""
-    before = table_counts(settings)
-    try:
-        found = matching.match_need(settings, text, k=3)
-    except MatchError as exc:
-        assert_clear(str(exc))
+    found = unchanged_or_refused(
+        settings, lambda: matching.match_need(settings, text, k=3), MatchError
+    )
+    if found is REFUSED:
         return "refused"
-    finally:
-        assert table_counts(settings) == before
     assert len(text.strip()) <= 2000
     assert isinstance(found["suggestions"], list)
     echoed = [c for c in found["query"] if unicodedata.category(c) == "Cc"]
@@ -194,10 +204,12 @@ def check_match_need(settings: Settings, text: str) -> str:
 def check_match_organisation(settings: Settings, text: str) -> str:
     """Any name gets the organisation's suggestions or a clear MatchError that
     quotes it escaped and short."""
-    try:
-        found = matching.match_organisation(settings, text, k=3)
-    except MatchError as exc:
-        assert_clear(str(exc))
+    found = unchanged_or_refused(
+        settings,
+        lambda: matching.match_organisation(settings, text, k=3),
+        MatchError,
+    )
+    if found is REFUSED:
         return "refused"
     assert isinstance(found["suggestions"], list)
     return "matched"
