@@ -183,7 +183,8 @@ def match_need(
     """Suggested partners for a need in free text, near a postcode or place if one
     is given or named; a kind or country the text names narrows the candidates."""
     text = controls_as_spaces(text).strip()
-    near = controls_as_spaces(near).strip() or None if near is not None else None
+    if near is not None:
+        near = controls_as_spaces(near).strip() or None
     if not text:
         raise MatchError("describe the need: what kind of partner, for what, where")
     if len(text) > 2000:
