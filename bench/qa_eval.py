@@ -5,7 +5,8 @@ expected fact in the answer), abstention on unanswerable questions, false
 abstentions on answerable ones, and median / p95 answer latency (warm). Then the
 indexing figures: the whole demo corpus indexed by the CLI in a fresh process
 (model load included), and the index's throughput against the raw model's encode
-throughput on the same chunks. Run: make bench (or python bench/qa_eval.py FILE...)
+throughput on the same chunks. Run: make bench, or
+python bench/qa_eval.py [--misses] [--questions-only] [FILE ...]
 
 Question files: JSONL with question, answerable, expect_all_of_any,
 gold_passage_contains; follow-up files have "turns" instead of "question".
@@ -13,6 +14,7 @@ gold_passage_contains; follow-up files have "turns" instead of "question".
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -138,27 +140,42 @@ def throughput() -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "files", nargs="*", type=Path,
+        help="question files (default: the sample and our own sets)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--misses", action="store_true",
+        help="print each missed question with the answer given",
+    )  # fmt: skip
+    parser.add_argument(
+        "--questions-only", action="store_true",
+        help="skip the indexing timings (about 2 minutes)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    missing = [f for f in args.files if not f.is_file()]
+    if missing:
+        parser.error(f"no such question file: {missing[0]}")
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    files = [Path(a) for a in sys.argv[1:]] or [f for f in DEFAULT_FILES if f.exists()]
-    cold = [cold_index_seconds() for _ in range(3)]
-    print(f"demo corpus indexed by the CLI, fresh process (model load included): "
-          f"median {statistics.median(cold):.1f} s of {[round(c, 1) for c in cold]}")  # fmt: skip
-    rates = throughput()
-    print(f"{rates['chunks']} chunks: raw encode {rates['encode_chunks_per_s']:.0f} chunks/s, "
-          f"whole ingest {rates['index_chunks_per_s']:.0f} chunks/s, "
-          f"overhead {rates['overhead']:.0%} (median of 3)")  # fmt: skip
+    files = args.files or [f for f in DEFAULT_FILES if f.exists()]
+    if not args.questions_only:
+        cold = [cold_index_seconds() for _ in range(3)]
+        print(f"demo corpus indexed by the CLI, fresh process (model load included): "
+              f"median {statistics.median(cold):.1f} s of {[round(c, 1) for c in cold]}")  # fmt: skip
+        rates = throughput()
+        print(f"{rates['chunks']} chunks: raw encode {rates['encode_chunks_per_s']:.0f} chunks/s, "
+              f"whole ingest {rates['index_chunks_per_s']:.0f} chunks/s, "
+              f"overhead {rates['overhead']:.0%} (median of 3)")  # fmt: skip
     settings = load_settings(workspace=Path(tempfile.mkdtemp()) / "ws")
     knowledge.import_documents(settings, [DEMO], "bench")
     knowledge.ask(settings, "warm up question about clusters")
     print("| questions | answerable | unanswerable | recall@5 | answer accuracy "
           "| unanswerable abstained | false abstentions | median ms | p95 ms |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    results = [
-        evaluate(settings, f, "--misses" in os.environ.get("QA_EVAL", ""))
-        for f in files
-    ]
+    results = [evaluate(settings, f, args.misses) for f in files]
     for r in results:
 
         def pct(v: float | None) -> str:
