@@ -22,6 +22,12 @@ PROPER = re.compile(
 QUESTION_WORDS = frozenset(
     "what which who whom how when where why is are do does did can".split()
 )
+KIND_OF_THING = re.compile(
+    r"\b(?:clusters?|sectors?|industry|industries|hubs?|corridors?|projects?"
+    r"|programmes?|strateg(?:y|ies)|networks?|partnerships?|initiatives?|deals?"
+    r"|funds?|economy|region)\b",
+    re.I,
+)
 LEADING = re.compile(r"^(?:in|for|at|of|on|about|the|with)\s+", re.I)
 
 
@@ -71,6 +77,12 @@ def _substitute(previous: str, rest: str) -> str | None:
         if before in {"in", "at", "for", "of", "the"} and re.match(r"(?i)in\b", rest):
             start, end = s, e
             break
+    if re.search(rf"{re.escape(name)}\s+ones?\b", rest):
+        # "and how many Specialised ones?": the name that qualifies a kind of
+        # thing ("R&D Collaborating clusters") is the one to swap
+        for s, e, _name in old:
+            if re.match(rf"\s+{KIND_OF_THING.pattern}", previous[e:], re.I):
+                return f"{previous[:s]}{name}{previous[e:]}"
     phrase = rest
     while LEADING.match(phrase):
         phrase = LEADING.sub("", phrase)
@@ -78,6 +90,10 @@ def _substitute(previous: str, rest: str) -> str | None:
     if head and phrase != name:
         # "the North East space cluster" replaces "Cheshire ... life sciences cluster"
         found = re.search(rf"\b{re.escape(head)}\b", previous[start:], re.I)
+        # "the Tees Valley chemicals industry" replaces "South Yorkshire's metals
+        # cluster": the old phrase runs to its kind of thing when the heads differ
+        if not found and KIND_OF_THING.fullmatch(head):
+            found = KIND_OF_THING.search(previous[start:])
         if found:
             return f"{previous[:start]}{phrase}{previous[start + found.end() :]}"
     return f"{previous[:start]}{name}{previous[end:]}"

@@ -36,7 +36,8 @@ _PHRASING_LIST = """
     recommends example examples kind kinds type types mean means meaning main key
     role face faces set get got hold holds whose actually total number amount extra
     proposed supposed aim aims make made use used happen happened involve involved
-    approach ways way known describe described
+    approach ways way known describe described find found identify identified
+    show shows showed
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
 POSSESSIVE = re.compile(r"['’]s$")
@@ -55,7 +56,11 @@ def stem(word: str) -> str:
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
     stemmed = _strip_suffix(word)
-    return _strip_suffix(stemmed) if stemmed != word else stemmed
+    stemmed = _strip_suffix(stemmed) if stemmed != word else stemmed
+    # "create" meets "created" and "creating": a final e goes, as the suffixes did
+    if stemmed.endswith("e") and len(stemmed) >= 4 and stemmed.isalpha():
+        return stemmed[:-1]
+    return stemmed
 
 
 def _strip_suffix(word: str) -> str:

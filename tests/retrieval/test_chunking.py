@@ -72,6 +72,7 @@ def test_words_stems_and_sentences() -> None:
     assert words("Norway's tiers") == ["norway", "tiers"]
     assert stem("clusters") == stem("cluster") == stem("clustering")
     assert stem("partnership") == stem("partners")
+    assert stem("create") == stem("created") == stem("creating") == stem("creates")
     assert stem("three") == "3"
     assert sentences("It grew. By 2020 it had 5 sites.\n• item one") == [
         "It grew.", "By 2020 it had 5 sites.", "• item one",
@@ -100,3 +101,14 @@ def test_followups_take_the_context_of_the_last_question() -> None:
     standalone = "What does the Centre for Cities briefing recommend for local policy?"
     assert resolve_followup(standalone, history) == standalone
     assert resolve_followup("And in Tees Valley?", []) == "And in Tees Valley?"
+
+
+def test_followups_swap_a_whole_phrase_or_the_qualifying_name() -> None:
+    history = [Turn("How many firms are in the Leeds digital cluster?", "")]
+    assert resolve_followup("And in the Aberdeen energy industry?", history) == (
+        "How many firms are in the Aberdeen energy industry?"
+    )
+    history = [Turn("How many Diverse clusters are there in Scotland?", "")]
+    assert resolve_followup("And how many Dispersed ones?", history) == (
+        "How many Dispersed clusters are there in Scotland?"
+    )
