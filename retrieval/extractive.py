@@ -53,6 +53,18 @@ DEFINING = re.compile(
     r"\b(?:refers? to|(?:is|are) defined|defined as|definition|means|is an?|are)\b",
     re.I,
 )
+# Words that count the same things: "how many firms" is answered by "1,400 companies".
+_SAME_UNITS = (
+    "firm company business enterprise organisation organization",
+    "people person staff employee worker",
+    "job role post",
+)
+SAME_UNIT = {
+    stem(word): frozenset(stem(w) for w in group.split())
+    for group in _SAME_UNITS
+    for word in group.split()
+}
+HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -88,7 +100,7 @@ def question_kind(question: str) -> str:
     q = (asked[-1] if asked else question).lower()
     if re.search(
         r"\bhow (?:many|much|large|big|long)\b|\bwhat (?:percentage|share|proportion"
-        r"|number|amount)\b|\bworth\b|\bcost\b",
+        r"|number|amount)\b|\bworth\b|\bcost\b|\bvalue of\b",
         q,
     ):
         return "number"
@@ -130,7 +142,7 @@ class ExtractiveAnswerer:
         chosen = self._compose(question, ranked, terms)
         kind = question_kind(question)
         if kind in ("number", "time") and not any(
-            answers_amount(question, c.text) if kind == "number" else fits(kind, c.text)
+            holds_figure(question, kind, c.text) and on_subject(c, ranked[0])
             for c in chosen[:2]
         ):
             return None  # asked for a figure or a date; the answer has none
@@ -178,7 +190,8 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         """The best sentence, plus what completes it: the list it introduces, the
         next sentence when it is short or lacks the figure asked for, and a
-        sentence answering a part of the question the others leave out."""
+        sentence answering a part of the question the others leave out (from the
+        same document, or one that covers most of the question itself)."""
         best = ranked[0]
         chosen = [best, *self._continuation(question, ranked)]
         covered = set().union(*(content_stems(c.text) for c in chosen))
@@ -186,7 +199,14 @@ class ExtractiveAnswerer:
             if sum(len(c.text) for c in chosen) > MAX_ANSWER_CHARS:
                 break
             gain = coverage(terms, content_stems(other.text) - covered)
-            if gain >= MIN_GAIN and other.text not in {c.text for c in chosen}:
+            if (
+                gain >= MIN_GAIN
+                and (
+                    other.passage.document == best.passage.document
+                    or other.context >= MIN_COVERAGE
+                )
+                and other.text not in {c.text for c in chosen}
+            ):
                 chosen.append(other)
                 covered |= content_stems(other.text)
         return chosen
@@ -222,8 +242,15 @@ class ExtractiveAnswerer:
         if kind not in ("number", "time") and len(best.text) >= 100:
             return []
         following = self._following(best)[:1]
-        if kind in ("number", "time") and not fits(kind, best.text):
-            return following if following and fits(kind, following[0].text) else []
+        if kind in ("number", "time") and not holds_figure(question, kind, best.text):
+            if following and holds_figure(question, kind, following[0].text):
+                return following
+            # the figure may be further on in the same part of the document
+            return [
+                c
+                for c in ranked[1:]
+                if same_part(c, best) and holds_figure(question, kind, c.text)
+            ][:1]
         return following if len(best.text) < 100 else []
 
     def _list_items(self, question: str, head: Candidate) -> list[Candidate]:
@@ -267,9 +294,13 @@ def cite(
 
 
 def question_terms(question: str, weights: TermWeights) -> dict[str, float]:
+    """The question's content stems with their weights; the measure after "how"
+    ("how long", "how far") phrases the question like "much" does."""
+    measures = {m.lower() for m in HOW_MEASURE.findall(question)}
     terms: dict[str, float] = {}
     for word in content_words(question):
-        terms[stem(word)] = max(terms.get(stem(word), 0.0), weights.weight(word))
+        weight = weights.weight(word) * (PHRASING_WEIGHT if word in measures else 1.0)
+        terms[stem(word)] = max(terms.get(stem(word), 0.0), weight)
     return terms
 
 
@@ -296,9 +327,10 @@ def answers_amount(question: str, text: str) -> bool:
     counted = re.search(r"\bhow many ((?:[\w-]+ ){0,1}[\w-]+)", asked)
     if counted:
         units = {stem(w) for w in content_words(counted.group(1)) if w not in PHRASING}
+        units |= {alike for unit in units for alike in SAME_UNIT.get(unit, ())}
         tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
         for i, token in enumerate(tokens):
-            if NUMBER.search(token):
+            if NUMBER.search(token) and not token.endswith("%"):  # a count, not a share
                 near = tokens[max(0, i - 4) : i + 5]
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
@@ -306,6 +338,34 @@ def answers_amount(question: str, text: str) -> bool:
     if re.search(r"\bhow much\b|\bworth\b|\bcost\b|\bvalue\b", asked):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
+
+
+def holds_figure(question: str, kind: str, text: str) -> bool:
+    """Whether a sentence holds the figure or date a question asks for."""
+    return (
+        answers_amount(question, text) if kind == "number" else bool(fits(kind, text))
+    )
+
+
+def same_part(candidate: Candidate, best: Candidate) -> bool:
+    """Whether two sentences come from one part of one document (the same
+    top-level section: "Cumbria: Clean Energy › Evolution" is in "Cumbria: Clean
+    Energy")."""
+    a, b = candidate.passage, best.passage
+    return a.document == b.document and _part(a.section) == _part(b.section)
+
+
+def _part(section: str | None) -> str:
+    return (section or "").split(" › ")[0]
+
+
+def on_subject(candidate: Candidate, best: Candidate) -> bool:
+    """Whether a sentence's figure answers the question the best sentence is
+    about: it is in the same part of the same document (so it continues its
+    subject), or it covers most of the question by itself with its surroundings.
+    A figure from another subject is not an answer ("27,000 people" in South
+    Yorkshire for a question about Lancashire)."""
+    return same_part(candidate, best) or candidate.context >= MIN_COVERAGE
 
 
 def list_length(question: str) -> int:
