@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.citations import MARKER
+from retrieval.conversation import proper_names
 from retrieval.embedding import Embedder
 from retrieval.passages import Answer, Citation, Passage
 from retrieval.text import PHRASING, content_stems, content_words, sentences, stem
@@ -142,7 +143,7 @@ class ExtractiveAnswerer:
         chosen = self._compose(question, ranked, terms)
         kind = question_kind(question)
         if kind in ("number", "time") and not any(
-            holds_figure(question, kind, c.text) and on_subject(c, ranked[0])
+            holds_figure(question, kind, c.text) and about(question, c, ranked[0])
             for c in chosen[:2]
         ):
             return None  # asked for a figure or a date; the answer has none
@@ -366,6 +367,24 @@ def on_subject(candidate: Candidate, best: Candidate) -> bool:
     A figure from another subject is not an answer ("27,000 people" in South
     Yorkshire for a question about Lancashire)."""
     return same_part(candidate, best) or candidate.context >= MIN_COVERAGE
+
+
+def about(question: str, candidate: Candidate, best: Candidate) -> bool:
+    """Whether a sentence's figure is about what the question asks of: the best
+    sentence's is; another's must be on its subject and name (with its heading)
+    something of each name in the question. "More than 600 jobs" said of one
+    project does not answer how many jobs another project in that section
+    creates."""
+    if candidate is best:
+        return True
+    if not on_subject(candidate, best):
+        return False
+    passage = candidate.passage
+    have = content_stems(f"{candidate.text} {passage.section or ''} {passage.title}")
+    return all(
+        not named or named & have
+        for named in (content_stems(name) for _s, _e, name in proper_names(question))
+    )
 
 
 def list_length(question: str) -> int:

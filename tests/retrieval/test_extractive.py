@@ -65,6 +65,22 @@ def test_a_figure_later_in_the_same_part_completes_the_answer() -> None:
     assert answer is not None and "2011" in answer.answer
 
 
+def test_a_figure_said_of_another_named_thing_in_the_part_is_not_an_answer() -> None:
+    passages = [
+        passage(1, "south", "Dairy",
+                "The Milk Lab project at Barony will create a dairy research barn."),
+        passage(2, "south", "Dairy › Other projects",
+                "Trials of feed additives are under way on four farms. "
+                "The Herd Chain project is expected to create 600 jobs."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "How many jobs is the Milk Lab project at Barony expected to create?"
+    assert ask(asked, passages) is None
+    asked = "How many jobs is the Herd Chain project expected to create?"
+    answer = ask(asked, passages)
+    assert answer is not None and "600 jobs" in answer.answer
+
+
 def test_counts_are_read_with_their_unit_and_shares_are_not_counts() -> None:
     share = [
         passage(1, "north", "Leeds: Digital",
