@@ -13,9 +13,11 @@ ELLIPSIS = re.compile(
     r"^\s*(?:and\s+)?(?:what|how)\s+about\b|^\s*and\b|^\s*same\s+for\b|^\s*also\b",
     re.I,
 )
-ANAPHORA = frozenset(
-    "it its they their them that this those these there he she his her such".split()
-)
+# Words that point back at something said before. The pronouns always do; the
+# demonstratives ("that", "there") only when the question names nothing itself:
+# "How many firms are there in Leeds?" stands on its own.
+PRONOUNS = frozenset("it its they their them he she his her".split())
+DEMONSTRATIVES = frozenset("that this those these there such".split())
 PROPER = re.compile(
     r"[A-Z][\w&'’-]*(?:\s+(?:of|and|&|the|upon|on-)?\s*[A-Z][\w&'’-]*)*"
 )
@@ -59,7 +61,10 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             return replaced
         return f"{previous} {question}"
     asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
-    if asked & ANAPHORA or len(content_words(question)) <= 2:
+    pointing = asked & PRONOUNS or (
+        asked & DEMONSTRATIVES and not proper_names(question)
+    )
+    if pointing or len(content_words(question)) <= 2:
         return f"{previous} {question}"
     return question
 

@@ -101,6 +101,10 @@ def test_followups_take_the_context_of_the_last_question() -> None:
     standalone = "What does the Centre for Cities briefing recommend for local policy?"
     assert resolve_followup(standalone, history) == standalone
     assert resolve_followup("And in Tees Valley?", []) == "And in Tees Valley?"
+    # "there" and "that" point back only when the question names nothing itself
+    own = "How many firms are there in the Leeds digital cluster?"
+    assert resolve_followup(own, history) == own
+    assert "South Yorkshire" in resolve_followup("When did that cluster form?", history)
 
 
 def test_followups_swap_a_whole_phrase_or_the_qualifying_name() -> None:
