@@ -6,9 +6,14 @@ does. A sentence is scored by how much of the question it covers (terms weighted
 by their rarity in the corpus, so "Dairy Nexus" counts more than "project"), by
 its meaning's closeness to the question (the embedding model, on a shortlist),
 and by whether it holds the kind of thing asked for (a figure for "how many", a
-year for "when"). To answer at all, the best sentence, read with its neighbours
-and its heading, must cover most of the question's weighted terms and be close
-to it in meaning; otherwise the passages don't answer it.
+year for "when", a person for "who is the chief executive"). To answer at all,
+the best sentence, read with its neighbours and its heading, must cover most of
+the question's weighted terms and be close to it in meaning, or, for a question
+in other words than the documents', be very close in meaning, cover a fair share
+and name what the question names; otherwise the passages don't answer it. A
+figure, date or name must then be in the answer, said of the question's subject:
+from the best sentence, or from one in the same part of the document that names
+what the question names.
 """
 
 from __future__ import annotations
@@ -33,13 +38,18 @@ MAX_LIST_ITEMS = 8
 PHRASING_WEIGHT = 0.3  # words like "much" or "define" that phrase the question
 MIN_GAIN = 0.15  # question coverage another sentence must add to join the answer
 # Answer only when the best sentence (with its context) covers this share of the
-# question's weighted terms and is at least this close to it in meaning.
+# question's weighted terms and is at least this close to it in meaning; or, for
+# a question put in other words than the documents', when it is very close in
+# meaning, covers a fair share, and its surroundings name what the question names.
 MIN_COVERAGE = 0.45
 MIN_SIMILARITY = 0.3
+PARAPHRASE_COVERAGE = 0.3
+PARAPHRASE_SIMILARITY = 0.6
 
 NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred"
-    r"|thousand|million|billion)\b",
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh"
+    r"|nine)ty|dozen|hundred|thousand|million|billion)\b",
     re.I,
 )
 YEAR = re.compile(
@@ -65,6 +75,30 @@ SAME_UNIT = {
     for group in _SAME_UNITS
     for word in group.split()
 }
+# Words after "how many" that say nothing of what is counted ("how many count as").
+NOT_COUNTED = frozenset(
+    "are were is was do does did have has had will would can could count counts"
+    " counted of in".split()
+)
+# "Who is the chief executive of …" asks for a person, not a body.
+ROLE = re.compile(
+    r"\b(?:chief executive|ceo|chair(?:man|woman|person)?|chairs|director|head|heads"
+    r"|founder|minister|secretary|author|leader|president|manager|wrote|written)\b",
+    re.I,
+)
+PERSON = re.compile(
+    r"\b(?:(?:Dr|Prof|Professor|Sir|Dame|Mr|Mrs|Ms|Lord|Lady)\.?\s+)?"
+    r"[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+)
+NOT_PERSON = frozenset(
+    """The This That These Our Their Its In On At For Of And North South East West
+    Northern Southern City Region Valley Park Hall Centre Center Council Fund Group
+    University College Institute Partnership Programme Network Strategy Government
+    Department Agency Zone Authority Combined Enterprise Deal Board Limited Ltd Plc
+    Catapult Consortium Cluster Clusters Innovation Science Technology Research
+    Yorkshire Scotland England Wales Britain Kingdom Ireland Freeport Bay Corridor
+    Sciences Energy Space Digital National Global Local Investment Growth""".split()
+)
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
@@ -96,17 +130,21 @@ class TermWeights:
 
 
 def question_kind(question: str) -> str:
-    """What the last question asks for: a number, a time, a list, or other."""
+    """What the last question asks for: a number, a time, a person (or body),
+    a definition, a list, or other."""
     asked = [q for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
     q = (asked[-1] if asked else question).lower()
     if re.search(
         r"\bhow (?:many|much|large|big|long)\b|\bwhat (?:percentage|share|proportion"
-        r"|number|amount)\b|\bworth\b|\bcost\b|\bvalue of\b",
+        r"|number|amount)\b|\bworth\b|\bcost\b|\bvalue of\b"
+        r"|\b(?:total|budget|turnover|income|revenue)\b",
         q,
     ):
         return "number"
     if re.search(r"\bwhen\b|\b(?:what|which) (?:year|date)\b", q):
         return "time"
+    if re.match(r"\s*who\b", q):
+        return "person"
     if re.search(
         r"\bdefin|\bwhat (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\?|\bmeaning of\b", q
     ):
@@ -138,15 +176,15 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         ranked, similarity = self._rescore(candidates, question_vector)
-        if ranked[0].context < MIN_COVERAGE or similarity < MIN_SIMILARITY:
+        if not answers(question, ranked[0], similarity):
             return None
         chosen = self._compose(question, ranked, terms)
         kind = question_kind(question)
-        if kind in ("number", "time") and not any(
+        if kind in ("number", "time", "person") and not any(
             holds_figure(question, kind, c.text) and about(question, c, ranked[0])
             for c in chosen[:2]
         ):
-            return None  # asked for a figure or a date; the answer has none
+            return None  # asked for a figure, a date or a name; the answer has none
         return cite(question, passages, chosen)
 
     def _candidates(
@@ -235,14 +273,18 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         best = ranked[0]
         kind = question_kind(question)
-        if kind == "list" or LIST_INTRO.search(best.text):
+        following = self._following(best)[:1]
+        # a list the best sentence introduces, itself or through the next one
+        introduces = LIST_INTRO.search(best.text) or (
+            following and LIST_INTRO.search(following[0].text)
+        )
+        if kind == "list" or introduces:
             for head in ranked[:3] if kind == "list" else ranked[:1]:
                 items = self._list_items(question, head)
                 if items:
                     return items
         if kind not in ("number", "time") and len(best.text) >= 100:
             return []
-        following = self._following(best)[:1]
         if kind in ("number", "time") and not holds_figure(question, kind, best.text):
             if following and holds_figure(question, kind, following[0].text):
                 return following
@@ -327,7 +369,11 @@ def answers_amount(question: str, text: str) -> bool:
     asked = question.lower()
     counted = re.search(r"\bhow many ((?:[\w-]+ ){0,1}[\w-]+)", asked)
     if counted:
-        units = {stem(w) for w in content_words(counted.group(1)) if w not in PHRASING}
+        named = counted.group(1).split()
+        cut = next((i for i, w in enumerate(named) if w in NOT_COUNTED), len(named))
+        units = {
+            stem(w) for w in content_words(" ".join(named[:cut])) if w not in PHRASING
+        }
         units |= {alike for unit in units for alike in SAME_UNIT.get(unit, ())}
         tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
         for i, token in enumerate(tokens):
@@ -336,16 +382,73 @@ def answers_amount(question: str, text: str) -> bool:
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
         return not units
-    if re.search(r"\bhow much\b|\bworth\b|\bcost\b|\bvalue\b", asked):
+    if re.search(
+        r"\bhow much\b|\bworth\b|\bcost\b|\bvalue\b|\bbudget\b|\bturnover\b|\bincome\b|\brevenue\b",
+        asked,
+    ):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
 
 
-def holds_figure(question: str, kind: str, text: str) -> bool:
-    """Whether a sentence holds the figure or date a question asks for."""
-    return (
-        answers_amount(question, text) if kind == "number" else bool(fits(kind, text))
+def answers(question: str, best: Candidate, similarity: float) -> bool:
+    """Whether the best sentence, read with its surroundings, answers at all."""
+    if best.context >= MIN_COVERAGE and similarity >= MIN_SIMILARITY:
+        return True
+    if best.context < PARAPHRASE_COVERAGE or similarity < PARAPHRASE_SIMILARITY:
+        return False
+    parts = sentences(best.passage.text)
+    around = " ".join(parts[max(0, best.index - 2) : best.index + 2])
+    return names_all(question, f"{around} {_where(best.passage)}")
+
+
+def names_all(question: str, text: str) -> bool:
+    """Whether a text names something of each name in the question."""
+    have = content_stems(text)
+    return all(
+        not named or named & have
+        for named in (content_stems(name) for _s, _e, name in proper_names(question))
     )
+
+
+def _where(passage: Passage) -> str:
+    """A passage's section, document title and id, as words."""
+    return (
+        f"{passage.section or ''} {passage.title} {passage.document.replace('-', ' ')}"
+    )
+
+
+def holds_figure(question: str, kind: str, text: str) -> bool:
+    """Whether a sentence holds the figure, date or name a question asks for."""
+    if kind == "number":
+        return answers_amount(question, text)
+    if kind == "person":
+        if ROLE.search(question):
+            return names_person(question, text)
+        return names_another(question, text)
+    return bool(fits(kind, text))
+
+
+def names_person(question: str, text: str) -> bool:
+    """Whether a sentence names a person the question doesn't ("Paul Swinney",
+    "Dr Jane Smith"): capitalised first and last names that are not the words of
+    places and bodies."""
+    asked = content_stems(question)
+    for match in PERSON.finditer(text):
+        name = match.group()
+        if not set(name.split()) & NOT_PERSON and not content_stems(name) <= asked:
+            return True
+    return False
+
+
+def names_another(question: str, text: str) -> bool:
+    """Whether a sentence names someone or something the question doesn't (a
+    capitalised name, not just the capital that starts the sentence)."""
+    asked = content_stems(question)
+    for start, _end, name in proper_names(text):
+        named = content_stems(name)
+        if named and not named <= asked and (start > 0 or " " in name):
+            return True
+    return False
 
 
 def same_part(candidate: Candidate, best: Candidate) -> bool:
@@ -379,12 +482,7 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
         return True
     if not on_subject(candidate, best):
         return False
-    passage = candidate.passage
-    have = content_stems(f"{candidate.text} {passage.section or ''} {passage.title}")
-    return all(
-        not named or named & have
-        for named in (content_stems(name) for _s, _e, name in proper_names(question))
-    )
+    return names_all(question, f"{candidate.text} {_where(candidate.passage)}")
 
 
 def list_length(question: str) -> int:

@@ -15,12 +15,14 @@ _STOPWORD_LIST = """
     these they this those through to too under until up very was we were what when
     where which while who whom why will with would you your yours yourself
     yourselves tell say says said give given list name named describe explain
-    according document documents report mention mentioned please its s t
+    according document documents report mention mentioned please its s t whether
+    really
 """
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 WORD = re.compile(r"[A-Za-z0-9£$€%][A-Za-z0-9£$€%&'’.,-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 # A sentence ends at . ! ? (or a line break) followed by a capital, digit, bullet or quote.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(A-Z0-9£•])|\n+")
+MARKER_ONLY = re.compile(r"^(?:\d{1,2}|[a-z])[.)]$")  # "1." of "1. RD&I-active"
 ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|Prof|St|No|approx)\.$")
 
 
@@ -37,7 +39,7 @@ _PHRASING_LIST = """
     role face faces set get got hold holds whose actually total number amount extra
     proposed supposed aim aims make made use used happen happened involve involved
     approach ways way known describe described find found identify identified
-    show shows showed
+    show shows showed try tries tried trying achieve achieves achieving
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
 POSSESSIVE = re.compile(r"['’]s$")
@@ -105,7 +107,9 @@ def sentences(text: str) -> list[str]:
     pieces = [p.strip() for p in SENTENCE_END.split(text) if p and p.strip()]
     merged: list[str] = []
     for piece in pieces:
-        if merged and ABBREVIATIONS.search(merged[-1]):
+        if merged and (
+            ABBREVIATIONS.search(merged[-1]) or MARKER_ONLY.match(merged[-1])
+        ):
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)

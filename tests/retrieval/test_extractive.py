@@ -9,7 +9,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.extractive import ExtractiveAnswerer, TermWeights, question_kind
+from retrieval.extractive import (
+    Candidate,
+    ExtractiveAnswerer,
+    TermWeights,
+    answers,
+    question_kind,
+)
 from retrieval.passages import Answer, Passage
 from retrieval.text import content_words
 
@@ -110,7 +116,60 @@ def test_another_documents_sentence_joins_only_if_on_the_question() -> None:
     assert "Tyne Freeport" in answer.answer and "dairy" not in answer.answer
 
 
+def test_a_role_question_needs_a_person_in_the_answer() -> None:
+    asked = "Who is the chief executive of the Humber Energy Board?"
+    passages = [
+        passage(1, "north", "Hull: Energy",
+                "The Humber Energy Board created a chief executive post in 2019 "
+                "with a grant from the Strength in Places Fund."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask(asked, passages) is None
+    passages[0] = passage(1, "north", "Hull: Energy",
+                          "The Humber Energy Board is led by its chief executive "
+                          "Dr Asha Patel.")  # fmt: skip
+    answer = ask(asked, passages)
+    assert answer is not None and "Asha Patel" in answer.answer
+
+
+def test_a_numbered_list_after_a_colon_sentence_is_quoted_whole() -> None:
+    passages = [
+        passage(1, "map", "Method",
+                "Our approach sets three tests for clusters. We checked that the "
+                "groups of firms were: \n  1. Co-located, \n  2. Specialised, "
+                "\n  3. Collaborating on funded projects."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Which tests were set for clusters?", passages)
+    assert answer is not None
+    for item in ("Co-located", "Specialised", "Collaborating"):
+        assert item in answer.answer
+
+
+def test_a_count_without_a_noun_takes_any_number() -> None:
+    passages = [
+        passage(1, "map", "Types",
+                "Of the mapped clusters, 429 are R&D Collaborating clusters."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("How many count as R&D Collaborating?", passages)
+    assert answer is not None and "429" in answer.answer
+
+
 def test_question_kinds() -> None:
     assert question_kind("What is the total value of the Humber deal?") == "number"
     assert question_kind("How long is the corridor?") == "number"
     assert question_kind("When did it open?") == "time"
+    assert question_kind("Who chairs the board?") == "person"
+    assert question_kind("What is the budget of the scheme?") == "number"
+
+
+def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
+    text = "The Tyne corridor hosts 300 marine engineering firms."
+    best = Candidate(passage(1, "north", "Tyne: Marine", text), 0, 0, text, 0.35)
+    asked = "Which subsea companies are based on the Tyne?"
+    assert answers(asked, best, similarity=0.7)
+    assert not answers(asked, best, similarity=0.5)  # not close enough in meaning
+    assert not answers("Which subsea companies are based on the Wear?", best, 0.7)
+    weak = Candidate(best.passage, 0, 0, text, 0.2)
+    assert not answers(asked, weak, similarity=0.9)  # covers too little
