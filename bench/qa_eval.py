@@ -39,6 +39,8 @@ DEFAULT_FILES = [
     REPO / "../shared/eval/qa_dev.jsonl",
     REPO / "bench/qa_holdout.jsonl",
     REPO / "bench/qa_followups.jsonl",
+    REPO / "bench/qa_fresh.jsonl",
+    REPO / "bench/qa_unseen.jsonl",
 ]
 
 
