@@ -123,6 +123,7 @@ def test_every_reason_carries_its_evidence(graph: MatchingGraph) -> None:
     assert reasons["activity"].detail == (
         "collaborates with 2 organisations, 1 of them in your sectors"
     )
+    assert reasons["peers"].detail == "no businesses work with Delta Robotics yet"
 
 
 def test_contributions_add_up_to_the_score(graph: MatchingGraph) -> None:
