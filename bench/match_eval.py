@@ -37,13 +37,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from directory.clusters import organisation_sites
-from directory.matching import MatchingGraph, learn_model, query_for, rank, records
-from portal import matching, services
-from portal.settings import load_settings
-from portal.workspace import open_store
-
 HERE = Path(__file__).resolve().parent
+# this checkout's code, not whichever one the environment was installed from
+sys.path.insert(0, str(HERE.parent))
+
+from directory.clusters import organisation_sites  # noqa: E402
+from directory.matching import (  # noqa: E402
+    MatchingGraph,
+    learn_model,
+    query_for,
+    rank,
+    records,
+)
+from portal import matching, services  # noqa: E402
+from portal.settings import load_settings  # noqa: E402
+from portal.workspace import open_store  # noqa: E402
+
 POSTCODES = (
     HERE.parent / "../shared/data/geography/codepoint_open_2025_04_latlon.csv.gz"
 )

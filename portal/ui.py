@@ -66,6 +66,7 @@ SIGNAL_NAMES = {
     "proximity": "Distance",
     "network": "Network",
     "activity": "Activity",
+    "peers": "Organisations like you",
     "clusters": "Shared clusters",
 }
 

@@ -23,6 +23,7 @@ SIGNALS: dict[str, tuple[str, ...]] = {
         "three_step_paths",
     ),
     "activity": ("log_partners", "field_partners"),
+    "peers": ("peer_partners",),
     "clusters": ("shared_clusters",),
 }
 FEATURES: tuple[str, ...] = tuple(f for fs in SIGNALS.values() for f in fs)
@@ -115,6 +116,8 @@ def feature_matrix(
             )
         kind = graph.kind_index[graph.kinds[r]]
         values["kind_lift"] = graph.kind_matrix @ graph.kind_lift[kind]
+        # log of the peers' smoothed share over a uniform share: 0 = no preference
+        values["peer_partners"] = np.log(graph.peers.shares(r) * n)
         values.update(network_features(graph, r))
         values["shared_clusters"] = _row_vector(graph.clusters[r] @ graph.clusters.T)
     return np.column_stack([values.get(f, _column(n)) for f in FEATURES])

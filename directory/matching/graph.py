@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from clustering.geometry import haversine_km
+from directory.matching.peers import PeerProfile
 
 
 def _vocabulary(values: Sequence[str]) -> dict[str, int]:
@@ -158,6 +159,10 @@ class MatchingGraph:
         self.partner_vectors = (
             sp.diags(self.inverse_degree) @ self.adjacency @ self.vectors
         ).astype(np.float32)
+        # whom organisations of each kind, sector and country partner with
+        self.peers = PeerProfile(
+            self.kinds, self.sectors, self.countries, self.adjacency
+        )
         # lower-cased once, for filters
         self.kind_keys = np.char.lower(self.kinds.astype(str))
         self.region_keys = np.char.lower(self.regions.astype(str))

@@ -2,7 +2,9 @@
 
 Collaborations are hidden at random, the rest of the network is rebuilt, and each
 organisation's hidden partners (positives) are told from random non-partners
-(negatives). Organisations with no, few (1–2) or more known partners get their own
+(negatives), then, in a second round, also from the non-partners the first round's
+weights rank highest (hard negatives: telling a partner from a random organisation
+is easy; a top ten must tell it from the look-alikes). Organisations with no, few (1–2) or more known partners get their own
 weights: shared partners say much about a well-connected organisation and nothing
 about a newcomer, whose suggestions lean on similarity, proximity and activity.
 A need in free text has its own weights over the features it can have.
@@ -11,7 +13,7 @@ A need in free text has its own weights over the features it can have.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -173,38 +175,87 @@ def learn_model(
     repeats: int = 4,
     negatives: int = 20,
     max_queries: int = 3000,
+    rounds: int = 2,
     random_state: int = 0,
     fallback: MatchModel | None = None,
 ) -> MatchModel:
     """Learn each regime's weights by hiding ``hidden_share`` of the collaboration
     records and predicting them back. Sparse regimes (no or few partners) are
     sampled ``repeats`` times over fresh splits; a regime with too few positives
-    takes ``fallback``'s weights (or raises NotEnoughCollaborations)."""
-    rng = np.random.default_rng(random_state)
+    takes ``fallback``'s weights (or raises NotEnoughCollaborations).
+
+    The first round tells hidden partners from random non-partners; each later
+    round, on the same splits, also shows it the ``negatives`` non-partners the
+    previous round ranked highest: the look-alikes a top ten must leave out."""
     full = MatchingGraph.build(organisations, links, vectors, clusters)
-    samples = {r: _Samples() for r in REGIMES}
-    for repeat in range(repeats):
-        kept = rng.random(len(links)) >= hidden_share
-        graph = MatchingGraph.build(organisations, links[kept], vectors, clusters)
-        hidden = (full.adjacency - graph.adjacency).tocsr()
-        hidden.eliminate_zeros()
-        rows = np.flatnonzero(np.diff(hidden.indptr))
-        if len(rows) > max_queries:
-            rows = rng.choice(rows, max_queries, replace=False)
-        for row in rows:
-            regime = regime_of(int(graph.degree[row]))
-            if repeat and regime == "connected":
-                continue  # plenty already; the repeats feed the sparse regimes
-            positives = hidden.indices[hidden.indptr[row] : hidden.indptr[row + 1]]
-            excluded = np.zeros(full.n, dtype=bool)
-            excluded[row] = True
-            excluded[full.partners(int(row))] = True
-            pool = np.flatnonzero(~excluded)
-            size = min(negatives * min(len(positives), 50), len(pool))
-            chosen = np.r_[positives, rng.choice(pool, size, replace=False)]
-            x = feature_matrix(graph, query_for(full, int(row)))[chosen]
-            samples[regime].add(x, len(positives))
-            samples["need"].add(x, len(positives))
+    weights: dict[str, Weights] = {}
+    fallen_back: list[str] = []
+    for _ in range(rounds):
+        rng = np.random.default_rng(random_state)  # the same splits every round
+        samples = {r: _Samples() for r in REGIMES}
+        for repeat in range(repeats):
+            kept = rng.random(len(links)) >= hidden_share
+            graph = MatchingGraph.build(organisations, links[kept], vectors, clusters)
+            for regime, x, positives in _hidden_partners(
+                full, graph, repeat, weights, rng, negatives, max_queries
+            ):
+                samples[regime].add(x, positives)
+                samples["need"].add(x, positives)
+        weights, fallen_back = _fit_regimes(samples, fallback)
+    return MatchModel(
+        weights,
+        {
+            "organisations": full.n,
+            "partnerships": int(full.adjacency.nnz // 2),
+            "collaboration_records": len(links),
+            "hidden_share": hidden_share,
+            "repeats": repeats,
+            "rounds": rounds,
+            "random_state": random_state,
+            "from_fallback": fallen_back,
+        },
+    )  # fmt: skip
+
+
+def _hidden_partners(
+    full: MatchingGraph,
+    graph: MatchingGraph,
+    repeat: int,
+    weights: Mapping[str, Weights],
+    rng: np.random.Generator,
+    negatives: int,
+    max_queries: int,
+) -> Iterator[tuple[str, np.ndarray, int]]:
+    """(regime, features of hidden partners then non-partners, how many hidden)
+    for each organisation that lost partners in ``graph``; with ``weights``, the
+    non-partners they rank highest join the random ones."""
+    hidden = (full.adjacency - graph.adjacency).tocsr()
+    hidden.eliminate_zeros()
+    rows = np.flatnonzero(np.diff(hidden.indptr))
+    if len(rows) > max_queries:
+        rows = rng.choice(rows, max_queries, replace=False)
+    for row in rows:
+        regime = regime_of(int(graph.degree[row]))
+        if repeat and regime == "connected":
+            continue  # plenty already; the repeats feed the sparse regimes
+        positives = hidden.indices[hidden.indptr[row] : hidden.indptr[row + 1]]
+        excluded = np.zeros(full.n, dtype=bool)
+        excluded[row] = True
+        excluded[full.partners(int(row))] = True
+        pool = np.flatnonzero(~excluded)
+        size = min(negatives * min(len(positives), 50), len(pool))
+        chosen = np.r_[positives, rng.choice(pool, size, replace=False)]
+        x = feature_matrix(graph, query_for(full, int(row)))
+        if regime in weights:
+            scores = weights[regime].logits(x[pool])
+            chosen = np.r_[chosen, pool[np.argsort(-scores, kind="stable")[:negatives]]]
+        yield regime, x[chosen], len(positives)
+
+
+def _fit_regimes(
+    samples: Mapping[str, _Samples], fallback: MatchModel | None
+) -> tuple[dict[str, Weights], list[str]]:
+    """Each regime's weights, or ``fallback``'s where it has too few positives."""
     weights, fallen_back = {}, []
     for regime, found in samples.items():
         features = NEED_FEATURES if regime == "need" else FEATURES
@@ -220,15 +271,4 @@ def learn_model(
                 f"only {found.positives()} hidden collaborations for the {regime!r} "
                 f"regime; at least {MIN_POSITIVES} are needed to learn from"
             )
-    return MatchModel(
-        weights,
-        {
-            "organisations": full.n,
-            "partnerships": int(full.adjacency.nnz // 2),
-            "collaboration_records": len(links),
-            "hidden_share": hidden_share,
-            "repeats": repeats,
-            "random_state": random_state,
-            "from_fallback": fallen_back,
-        },
-    )  # fmt: skip
+    return weights, fallen_back

@@ -164,6 +164,8 @@ def explain(
         details.append(("network", _network(graph, query.row, row, value)))
     details.append(("activity", _activity(graph, query, row)))
     if query.row is not None:
+        name = str(graph.names[row])
+        details.append(("peers", graph.peers.evidence(query.row, row, name)))
         details.append(("clusters", _clusters(graph, query.row, row)))
     return details
 

@@ -25,7 +25,7 @@ from directory.matching import (
     suggest,
 )
 from directory.matching.features import feature_matrix
-from directory.matching.model import regime_of
+from directory.matching.model import _hidden_partners, regime_of
 
 # A and D share partners B and C; E shares only B; F is unlinked and unplaced.
 ORGS = [
@@ -123,6 +123,7 @@ def test_every_reason_carries_its_evidence(graph: MatchingGraph) -> None:
     assert reasons["activity"].detail == (
         "collaborates with 2 organisations, 1 of them in your sectors"
     )
+    assert reasons["peers"].detail == "no businesses work with Delta Robotics yet"
 
 
 def test_contributions_add_up_to_the_score(graph: MatchingGraph) -> None:
@@ -225,3 +226,21 @@ def test_need_near_overrides_the_text_and_must_be_known(places, locate) -> None:
     assert need.place == "Cardiff"
     with pytest.raises(ValueError, match="neither a known UK postcode"):
         read_need("hydrogen", places, locate, near="Atlantis")
+
+
+def test_later_rounds_also_learn_from_the_non_partners_ranked_highest() -> None:
+    orgs, links, vectors = frames()
+    full = MatchingGraph.build(orgs, links, vectors)
+    graph = MatchingGraph.build(orgs, links.iloc[1:], vectors)  # a–b hidden
+    a, d = full.position["a"], full.position["d"]
+    similar = {"few": flat_model({"similarity": 1.0}).for_regime("few")}
+    for weights, rows in (({}, 2), (similar, 3)):
+        found = list(
+            _hidden_partners(full, graph, 0, weights, np.random.default_rng(0), 1, 10)
+        )
+        regime, x, positives = found[0]  # a, left with one partner (c), lost b
+        assert (regime, positives, len(x)) == ("few", 1, rows)
+        expected = feature_matrix(graph, query_for(full, a))
+        np.testing.assert_allclose(x[0], expected[full.position["b"]])
+    # d reads most like a of the non-partners d, e, f: the hardest negative
+    np.testing.assert_allclose(x[-1], expected[d])

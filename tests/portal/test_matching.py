@@ -29,6 +29,7 @@ SIGNALS = {
     "proximity",
     "network",
     "activity",
+    "peers",
     "clusters",
 }
 
@@ -146,6 +147,9 @@ def test_build_learns_weights_and_reembeds_only_changed_profiles(
     summary = match_json(demo, "--model")
     assert summary["source"].startswith("weights learned from this network")
     assert summary["learned_on"]["organisations"] == 1582
+    assert summary["learned_on"]["rounds"] == 2  # random, then hard negatives
+    for regime in ("isolated", "few", "connected"):  # the peers signal is relearned
+        assert "peer_partners" in summary["regimes"][regime]["features"]
     assert matching.refresh_capability_vectors(demo) == 0
     with open_store(demo) as store:
         store.db.execute(
