@@ -221,7 +221,8 @@ def _network(graph: MatchingGraph, me: int, row: int, value: dict[str, float]) -
 
 
 def _activity(graph: MatchingGraph, query: Query, row: int) -> str:
-    text = f"collaborates with {int(graph.degree[row]):,} organisations"
+    degree = int(graph.degree[row])
+    text = f"collaborates with {degree:,} organisation{'' if degree == 1 else 's'}"
     if query.row is not None and len(mine := graph.sectors_of(query.row)):
         partners = graph.partners(row)
         in_field = int((graph.sector_matrix[partners][:, mine].sum(axis=1) > 0).sum())

@@ -126,6 +126,14 @@ def test_every_reason_carries_its_evidence(graph: MatchingGraph) -> None:
     assert reasons["peers"].detail == "no businesses work with Delta Robotics yet"
 
 
+def test_one_partner_is_said_in_the_singular(graph: MatchingGraph) -> None:
+    model = flat_model({"common_partners": 1.0})
+    found = suggest(graph, model, query_of(graph, "a"), k=10)
+    epsilon = next(s for s in found if s.name == "Epsilon Trust")  # partner: b only
+    activity = next(r for r in epsilon.reasons if r.signal == "activity")
+    assert activity.detail.startswith("collaborates with 1 organisation,")
+
+
 def test_contributions_add_up_to_the_score(graph: MatchingGraph) -> None:
     model = flat_model(
         {"common_partners": 0.7, "similarity": 0.3, "log_distance": -0.2}
