@@ -156,8 +156,8 @@ class VectorIndex:
                 self._wrote()
 
     def ids(self, source: Source) -> set[str]:
-        with self._lock:
-            return self._ids(source)
+        found: set[str] = self._read(lambda: self._ids(source))
+        return found
 
     def _ids(self, source: Source) -> set[str]:
         collection = self._collection(source)
@@ -172,8 +172,7 @@ class VectorIndex:
             offset += page
 
     def count(self, source: Source) -> int:
-        with self._lock:
-            return int(self._collection(source).count())
+        return int(self._read(lambda: self._collection(source).count()))
 
     def vectors(self, source: Source, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:

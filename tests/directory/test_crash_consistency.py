@@ -210,10 +210,21 @@ def test_reading_stored_vectors_is_retried_too(
                 raise RuntimeError("Error executing plan: Error finding id")
             return self.real.get(*args, **kwargs)
 
+        def count(self) -> Any:
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                raise RuntimeError("Error executing plan: Error finding id")
+            return self.real.count()
+
+    everything = index.ids("document")
     monkeypatch.setattr(
         VectorIndex, "_collection", lambda self, source: Flaky(collection(self, source))
     )
     assert sorted(index.vectors("document", some)) == some
+    failures["left"] = 2
+    assert index.ids("document") == everything  # listing ids is retried too
+    failures["left"] = 2
+    assert index.count("document") == len(everything)  # and counting
     failures["left"] = 10**6
     with pytest.raises(IndexUnavailable, match="another process"):
         index.vectors("document", some)
