@@ -99,6 +99,8 @@ NOT_PERSON = frozenset(
     Yorkshire Scotland England Wales Britain Kingdom Ireland Freeport Bay Corridor
     Sciences Energy Space Digital National Global Local Investment Growth""".split()
 )
+# Words that ask for a sum of money (a figure question; the answer needs a sum).
+SUM_ASKED = r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue)\b"
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
@@ -135,9 +137,8 @@ def question_kind(question: str) -> str:
     asked = [q for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
     q = (asked[-1] if asked else question).lower()
     if re.search(
-        r"\bhow (?:many|much|large|big|long)\b|\bwhat (?:percentage|share|proportion"
-        r"|number|amount)\b|\bworth\b|\bcost\b|\bvalue of\b"
-        r"|\b(?:total|budget|turnover|income|revenue)\b",
+        r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
+        r"|number|amount)\b|\bvalue of\b|\btotal\b|" + SUM_ASKED,
         q,
     ):
         return "number"
@@ -382,10 +383,7 @@ def answers_amount(question: str, text: str) -> bool:
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
         return not units
-    if re.search(
-        r"\bhow much\b|\bworth\b|\bcost\b|\bvalue\b|\bbudget\b|\bturnover\b|\bincome\b|\brevenue\b",
-        asked,
-    ):
+    if re.search(SUM_ASKED + r"|\bvalue\b", asked):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
 
