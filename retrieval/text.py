@@ -42,6 +42,11 @@ _PHRASING_LIST = """
     show shows showed try tries tried trying achieve achieves achieving
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
+# A people's adjective names its place: "the Scottish Government" is Scotland's.
+DEMONYMS = {
+    "scottish": "scotland", "welsh": "wales", "english": "england",
+    "british": "britain", "irish": "ireland",
+}  # fmt: skip
 POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -53,10 +58,12 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix-stripping stem, so "clusters", "clustered", "clustering" meet."""
+    """A light suffix-stripping stem, so "clusters", "clustered", "clustering" meet,
+    and so do "economy", "economic" and "economics"."""
     word = word.lower()
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
+    word = DEMONYMS.get(word, word)
     stemmed = _strip_suffix(word)
     stemmed = _strip_suffix(stemmed) if stemmed != word else stemmed
     # "create" meets "created" and "creating": a final e goes, as the suffixes did
@@ -73,8 +80,8 @@ def _strip_suffix(word: str) -> str:
         ("fulness", "ful"), ("ousness", "ous"), ("ements", ""), ("ement", ""),
         ("ships", ""), ("ship", ""),
         ("ments", ""), ("ment", ""), ("ities", ""), ("ity", ""), ("ings", ""),
-        ("ing", ""), ("ies", "y"), ("ied", "y"), ("ers", ""), ("er", ""), ("ed", ""),
-        ("es", ""), ("s", ""), ("al", ""), ("ly", ""),
+        ("ing", ""), ("ies", ""), ("ied", ""), ("ers", ""), ("er", ""), ("ed", ""),
+        ("es", ""), ("s", ""), ("al", ""), ("ly", ""), ("ic", ""), ("y", ""),
     ):  # fmt: skip
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: len(word) - len(suffix)] + keep

@@ -74,6 +74,12 @@ def test_words_stems_and_sentences() -> None:
     assert stem("partnership") == stem("partners")
     assert stem("create") == stem("created") == stem("creating") == stem("creates")
     assert stem("three") == "3"
+    assert stem("economy") == stem("economic") == stem("economics") == stem("economies")
+    assert stem("policy") == stem("policies")
+    assert stem("technology") == stem("technological") == stem("technologies")
+    assert stem("applied") == stem("applies")
+    assert stem("Scottish") == stem("Scotland") and stem("Welsh") == stem("Wales")
+    assert stem("city") != stem("company")
     assert sentences("It grew. By 2020 it had 5 sites.\n• item one") == [
         "It grew.", "By 2020 it had 5 sites.", "• item one",
     ]  # fmt: skip
