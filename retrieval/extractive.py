@@ -6,14 +6,18 @@ does. A sentence is scored by how much of the question it covers (terms weighted
 by their rarity in the corpus, so "Dairy Nexus" counts more than "project"), by
 its meaning's closeness to the question (the embedding model, on a shortlist),
 and by whether it holds the kind of thing asked for (a figure for "how many", a
-year for "when", a person for "who is the chief executive"). To answer at all,
+year for "when", a reason for "why"). A heading that reads as a sentence ("Briefing
+published on 2 August 2017 by Paul Swinney") is a candidate too. To answer at all,
 the best sentence, read with its neighbours and its heading, must cover most of
 the question's weighted terms and be close to it in meaning, or, for a question
 in other words than the documents', be very close in meaning, cover a fair share
 and name what the question names; otherwise the passages don't answer it. A
-figure, date or name must then be in the answer, said of the question's subject:
-from the best sentence, or from one in the same part of the document that names
-what the question names.
+figure, date or name must then be in the answer, said of the question's subject (a
+month for "which month", a person said to hold the role for "who chairs"): from
+the best sentence, from one in the same part of the document that names what the
+question names, or else from the next best sentence that has it, names what the
+question names and answers by itself. For "where", a sentence naming the place
+after "in", "at" or "to" joins a best sentence that names none.
 """
 
 from __future__ import annotations
@@ -99,6 +103,24 @@ NOT_PERSON = frozenset(
     Yorkshire Scotland England Wales Britain Kingdom Ireland Freeport Bay Corridor
     Sciences Energy Space Digital National Global Local Investment Growth""".split()
 )
+# The evidence of authorship next to a name: "published ... by Paul Swinney".
+AUTHORSHIP = re.compile(r"\b(?:author|wrote|written|writes?)\b", re.I)
+AUTHORED = re.compile(r"\bby\b|\bauthor|\bwr[io]te\b|\bwritten\b", re.I)
+# A place named after a preposition of place: "to Samlesbury", "in the North East".
+LOCATED = re.compile(
+    r"\b(?:in|at|to|near|on|across|within|throughout|outside)\s+(?:the\s+)?"
+    r"([A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|&))*)"
+)
+MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)\b"
+)
+# Words that give a reason, for a "why" question.
+REASON = re.compile(
+    r"\b(?:because|reasons?|due to|as a result|thanks to|owing to|driven by|since"
+    r"|so that|therefore|enables?|allows?|lets|means that|helps?)\b",
+    re.I,
+)
 # Words that ask for a sum of money (a figure question; the answer needs a sum).
 SUM_ASKED = r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue)\b"
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
@@ -133,7 +155,7 @@ class TermWeights:
 
 def question_kind(question: str) -> str:
     """What the last question asks for: a number, a time, a person (or body),
-    a definition, a list, or other."""
+    a place, a reason, a definition, a list, or other."""
     asked = [q for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
     q = (asked[-1] if asked else question).lower()
     if re.search(
@@ -142,10 +164,14 @@ def question_kind(question: str) -> str:
         q,
     ):
         return "number"
-    if re.search(r"\bwhen\b|\b(?:what|which) (?:year|date)\b", q):
+    if re.search(r"\bwhen\b|\b(?:what|which) (?:year|date|month)\b", q):
         return "time"
     if re.match(r"\s*who\b", q):
         return "person"
+    if re.match(r"\s*where\b", q) or re.search(r"\bwhere (?:in|is|are|was|were)\b", q):
+        return "place"
+    if re.search(r"\bwhy\b|\breasons? (?:for|why|that)\b|\bwhat explains\b", q):
+        return "reason"
     if re.search(
         r"\bdefin|\bwhat (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\?|\bmeaning of\b", q
     ):
@@ -177,26 +203,49 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         ranked, similarity = self._rescore(candidates, question_vector)
-        if not answers(question, ranked[0], similarity):
-            return None
-        chosen = self._compose(question, ranked, terms)
         kind = question_kind(question)
-        if kind in ("number", "time", "person") and not any(
-            holds_figure(question, kind, c.text) and about(question, c, ranked[0])
-            for c in chosen[:2]
-        ):
-            return None  # asked for a figure, a date or a name; the answer has none
-        return cite(question, passages, chosen)
+        if not answers(question, ranked[0], similarity[0]):
+            return None
+        # asked for a figure, a date or a name, the answer must hold it: from the
+        # best sentence or its part of the document, or else from the next best
+        # sentence that holds it and answers the question by itself
+        for i, best in enumerate(ranked):
+            if i > 0 and not (
+                holds_figure(question, kind, best.text)
+                and answers(question, best, similarity[i])
+                and names_all(question, f"{best.text} {_where(best.passage)}")
+            ):
+                continue
+            chosen = self._compose(
+                question, [best, *ranked[:i], *ranked[i + 1 :]], terms
+            )
+            if kind not in ("number", "time", "person") or any(
+                holds_figure(question, kind, c.text) and about(question, c, best)
+                for c in chosen[:2]
+            ):
+                return cite(question, passages, chosen)
+            if i == 0 and holds_figure(question, kind, best.text):
+                return None  # it has one, but not of what was asked
+        return None
 
     def _candidates(
         self, question: str, passages: Sequence[Passage], terms: Mapping[str, float]
     ) -> list[Candidate]:
         kind = question_kind(question)
         found: list[Candidate] = []
+        headings_read: set[tuple[str, str]] = set()
         for rank, passage in enumerate(passages[:PASSAGES_READ]):
             parts = sentences(passage.text)
             heading = content_stems(f"{passage.title} {passage.section or ''}")
             stems = [content_stems(s) for s in parts]
+            first = 0
+            # a heading that reads as a sentence says something itself ("Briefing
+            # published on 2 August 2017 by Paul Swinney"): it is a candidate too,
+            # read before the section's sentences (index -1), once per document
+            said = said_by_heading(passage.section)
+            if said and (passage.document, said) not in headings_read:
+                headings_read.add((passage.document, said))
+                parts, stems, first = [said, *parts], [content_stems(said), *stems], -1
             for i, text in enumerate(parts):
                 around = set().union(stems[i], heading, *stems[max(0, i - 2) : i + 2])
                 lexical = coverage(terms, stems[i] | heading)
@@ -208,22 +257,22 @@ class ExtractiveAnswerer:
                     + 0.1 * (passage.similarity or 0.0)
                     - 0.02 * rank
                 )
-                found.append(Candidate(passage, rank, i, text, context, score))
+                found.append(Candidate(passage, rank, i + first, text, context, score))
         found.sort(key=lambda c: -c.score)
         return found
 
     def _rescore(
         self, candidates: Sequence[Candidate], question_vector: np.ndarray
-    ) -> tuple[list[Candidate], float]:
+    ) -> tuple[list[Candidate], list[float]]:
         """The shortlist re-ranked with each sentence's closeness to the question;
-        returns it with the winner's similarity."""
+        returns it with those closenesses."""
         shortlist = list(candidates[:SHORTLIST])
         similarity = self.embedder.encode([c.text for c in shortlist]) @ question_vector
         order = sorted(
             range(len(shortlist)),
             key=lambda i: -(shortlist[i].score + 0.5 * float(similarity[i])),
         )
-        return [shortlist[i] for i in order], float(similarity[order[0]])
+        return [shortlist[i] for i in order], [float(similarity[i]) for i in order]
 
     def _compose(
         self, question: str, ranked: Sequence[Candidate], terms: Mapping[str, float]
@@ -284,9 +333,11 @@ class ExtractiveAnswerer:
                 items = self._list_items(question, head)
                 if items:
                     return items
-        if kind not in ("number", "time") and len(best.text) >= 100:
+        if kind not in ("number", "time", "place") and len(best.text) >= 100:
             return []
-        if kind in ("number", "time") and not holds_figure(question, kind, best.text):
+        if kind in ("number", "time", "place") and not holds_figure(
+            question, kind, best.text
+        ):
             if following and holds_figure(question, kind, following[0].text):
                 return following
             # the figure may be further on in the same part of the document
@@ -295,7 +346,7 @@ class ExtractiveAnswerer:
                 for c in ranked[1:]
                 if same_part(c, best) and holds_figure(question, kind, c.text)
             ][:1]
-        return following if len(best.text) < 100 else []
+        return following if len(best.text) < 100 and kind != "place" else []
 
     def _list_items(self, question: str, head: Candidate) -> list[Candidate]:
         """The items of the list a sentence introduces, directly or through one more
@@ -359,6 +410,8 @@ def fits(kind: str, text: str) -> float:
         return 1.0 if NUMBER.search(text) else 0.0
     if kind == "time":
         return 1.0 if YEAR.search(text) else 0.0
+    if kind == "reason":
+        return 1.0 if REASON.search(text) else 0.0
     if kind == "definition":
         return 1.0 if DEFINING.search(text) else 0.0
     return 0.0
@@ -421,9 +474,49 @@ def holds_figure(question: str, kind: str, text: str) -> bool:
         return answers_amount(question, text)
     if kind == "person":
         if ROLE.search(question):
-            return names_person(question, text)
+            return names_person(question, text) and holds_role(question, text)
         return names_another(question, text)
+    if kind == "place":
+        return names_place(question, text)
+    if kind == "time" and re.search(r"\bmonth\b", question, re.I):
+        return bool(MONTH.search(text))
     return bool(fits(kind, text))
+
+
+def holds_role(question: str, text: str) -> bool:
+    """Whether a sentence says the role asked about: "chaired by", "the chief
+    executive, …"; for an author, "by" or "written" will do."""
+    role = ROLE.search(question)
+    if role is None:
+        return True
+    if AUTHORSHIP.search(role.group()):
+        return bool(AUTHORED.search(text))
+    said = content_stems(text)
+    return all(
+        any(s.startswith(r[:4]) for s in said) for r in content_stems(role.group())
+    )
+
+
+def names_place(question: str, text: str) -> bool:
+    """Whether a sentence names a place the question doesn't, after a preposition
+    of place ("to Samlesbury", "in the Tees Valley")."""
+    asked = content_stems(question)
+    for match in LOCATED.finditer(text):
+        named = content_stems(match.group(1))
+        if named and not named <= asked:
+            return True
+    return False
+
+
+def said_by_heading(section: str | None) -> str | None:
+    """A section heading that reads as a sentence: five or more words, at least
+    half of them not capitalised, and not a question."""
+    heading = (section or "").split(" › ")[-1].strip()
+    words = heading.split()
+    if len(words) < 5 or heading.endswith("?"):
+        return None
+    plain = sum(1 for w in words if not w[:1].isupper())
+    return heading if 2 * plain >= len(words) else None
 
 
 def names_person(question: str, text: str) -> bool:

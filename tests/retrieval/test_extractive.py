@@ -162,6 +162,9 @@ def test_question_kinds() -> None:
     assert question_kind("When did it open?") == "time"
     assert question_kind("Who chairs the board?") == "person"
     assert question_kind("What is the budget of the scheme?") == "number"
+    assert question_kind("Data from which month and year?") == "time"
+    assert question_kind("Where in Lancashire is the hub?") == "place"
+    assert question_kind("Why do clusters matter so much?") == "reason"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -173,3 +176,60 @@ def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> N
     assert not answers("Which subsea companies are based on the Wear?", best, 0.7)
     weak = Candidate(best.passage, 0, 0, text, 0.2)
     assert not answers(asked, weak, similarity=0.9)  # covers too little
+
+
+def test_a_role_needs_the_role_said_next_to_the_person() -> None:
+    passages = [
+        passage(1, "north", "Mersey: Health",
+                "The Mersey Innovation Board was set up in 2013. Its partners "
+                "include Unilever and Professor Ann Brown's laboratory."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("Who chairs the Mersey Innovation Board?", passages) is None
+    passages[0] = passage(1, "north", "Mersey: Health",
+                          "The Mersey Innovation Board was set up in 2013 and is "
+                          "chaired by Professor Ann Brown.")  # fmt: skip
+    answer = ask("Who chairs the Mersey Innovation Board?", passages)
+    assert answer is not None and "Ann Brown" in answer.answer
+
+
+def test_a_heading_that_reads_as_a_sentence_can_answer() -> None:
+    passages = [
+        passage(1, "brief", "Briefing published on 4 May 2019 by Omar Hassan",
+                "Cities are where firms cluster, and policy should help them."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Who wrote the briefing, and when was it published?", passages)
+    assert answer is not None
+    assert "Omar Hassan" in answer.answer and "2019" in answer.answer
+    titled = [passage(1, "brief", "Policy for cities and their firms today",
+                      "Cities are where firms cluster, and policy should help them."),
+              *FILLER]  # fmt: skip
+    assert ask("Who wrote the briefing on cities?", titled) is None
+
+
+def test_where_is_answered_by_the_sentence_that_names_the_place() -> None:
+    passages = [
+        passage(1, "north", "Lancashire: Cyber",
+                "Lancashire hosts a cyber cluster centred around the Cyber Force "
+                "headquarters and BAE Systems. The region brought the Cyber Force "
+                "headquarters to Samlesbury in 2021."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Where in Lancashire is the Cyber Force headquarters?", passages)
+    assert answer is not None and "Samlesbury" in answer.answer
+
+
+def test_a_month_asked_for_needs_a_month() -> None:
+    passages = [
+        passage(1, "map", "Data",
+                "The map is based on data from the business register of 2023."),
+        passage(2, "tool", "About",
+                "Clusters on the map are based on data available in March 2023."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("The map is based on data from which month?", passages)
+    assert answer is not None and "March 2023" in answer.answer
+    assert (
+        ask("The map is based on data from which month?", passages[:1] + FILLER) is None
+    )
