@@ -100,13 +100,17 @@ def passage_ids(store: DirectoryStore, source: str) -> set[str]:
 def passages_by_id(
     store: DirectoryStore, ids: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
-    """The passages with these ids that still exist."""
+    """The passages with these ids that still exist; a document's passage also
+    carries its document's publisher, author, date and year."""
     wanted = list(dict.fromkeys(ids))
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
         rows = store.query(
-            f"SELECT * FROM passages WHERE id IN ({', '.join('?' * len(part))})", part
+            "SELECT p.*, d.publisher, d.author, d.date, d.year FROM passages p"
+            " LEFT JOIN documents d ON p.source = 'document' AND d.id = p.document_id"
+            f" WHERE p.id IN ({', '.join('?' * len(part))})",
+            part,
         )
         found.update({row["id"]: row for row in rows})
     return found

@@ -121,6 +121,16 @@ REASON = re.compile(
     r"|so that|therefore|enables?|allows?|lets|means that|helps?)\b",
     re.I,
 )
+HEADING, CREDIT = -1, -2  # candidate indexes of a heading and of a document's credit
+CREDIT_ASKED = re.compile(
+    r"\b(?:publish\w*|author\w*|wr[io]te|written|released|came out|issued|produced"
+    r"|put out)\b",
+    re.I,
+)
+# An acronym ("DSIT", "IDBR") and the small words a spelled-out name may hold
+# ("Department for Science, Innovation and Technology").
+ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
+ACRONYM_JOINERS = frozenset("for and of the in on at to".split())
 # Words that ask for a sum of money (a figure question; the answer needs a sum).
 SUM_ASKED = r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue)\b"
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
@@ -233,22 +243,33 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         kind = question_kind(question)
         found: list[Candidate] = []
-        headings_read: set[tuple[str, str]] = set()
+        read: set[tuple[str, str]] = set()  # headings and credits, once per document
         for rank, passage in enumerate(passages[:PASSAGES_READ]):
-            parts = sentences(passage.text)
-            heading = content_stems(f"{passage.title} {passage.section or ''}")
-            stems = [content_stems(s) for s in parts]
-            first = 0
+            heading = named_stems(question, f"{passage.title} {passage.section or ''}")
+            credit = named_stems(question, passage.credit or "")
+            lines = list(enumerate(sentences(passage.text)))
             # a heading that reads as a sentence says something itself ("Briefing
-            # published on 2 August 2017 by Paul Swinney"): it is a candidate too,
-            # read before the section's sentences (index -1), once per document
+            # published on 2 August 2017 by Paul Swinney"): a candidate too, read
+            # before the section's sentences (index -1); for a question about who
+            # published or wrote a document, so is the document's credit (-2)
             said = said_by_heading(passage.section)
-            if said and (passage.document, said) not in headings_read:
-                headings_read.add((passage.document, said))
-                parts, stems, first = [said, *parts], [content_stems(said), *stems], -1
-            for i, text in enumerate(parts):
-                around = set().union(stems[i], heading, *stems[max(0, i - 2) : i + 2])
-                lexical = coverage(terms, stems[i] | heading)
+            if said and (passage.document, said) not in read:
+                read.add((passage.document, said))
+                lines.insert(0, (HEADING, said))
+            line = passage.credit_line()
+            if (
+                line
+                and CREDIT_ASKED.search(question)
+                and (passage.document, "") not in read
+            ):
+                read.add((passage.document, ""))
+                lines.insert(0, (CREDIT, line))
+            stems = [named_stems(question, text) for _i, text in lines]
+            for n, (index, text) in enumerate(lines):
+                around = set().union(
+                    stems[n], heading, credit, *stems[max(0, n - 2) : n + 2]
+                )
+                lexical = coverage(terms, stems[n] | heading)
                 context = coverage(terms, around)
                 score = (
                     0.55 * lexical
@@ -257,7 +278,7 @@ class ExtractiveAnswerer:
                     + 0.1 * (passage.similarity or 0.0)
                     - 0.02 * rank
                 )
-                found.append(Candidate(passage, rank, i + first, text, context, score))
+                found.append(Candidate(passage, rank, index, text, context, score))
         found.sort(key=lambda c: -c.score)
         return found
 
@@ -306,7 +327,7 @@ class ExtractiveAnswerer:
         parts = sentences(best.passage.text)
         after = [
             Candidate(best.passage, best.rank, j, parts[j])
-            for j in range(best.index + 1, len(parts))
+            for j in range(max(best.index + 1, 0), len(parts))
         ]
         if len(after) < MAX_LIST_ITEMS and self.neighbour is not None:
             following = self.neighbour(best.passage)
@@ -322,6 +343,8 @@ class ExtractiveAnswerer:
         self, question: str, ranked: Sequence[Candidate]
     ) -> list[Candidate]:
         best = ranked[0]
+        if best.index == CREDIT:
+            return []  # a credit is complete; the document's text doesn't go on it
         kind = question_kind(question)
         following = self._following(best)[:1]
         # a list the best sentence introduces, itself or through the next one
@@ -421,7 +444,10 @@ def answers_amount(question: str, text: str) -> bool:
     """Whether a sentence holds the amount asked for: a sum of money for "how much"
     or "worth", a number next to the thing counted for "how many jobs"."""
     asked = question.lower()
-    counted = re.search(r"\bhow many ((?:[\w-]+ ){0,1}[\w-]+)", asked)
+    counted = re.search(
+        r"\bhow many (?:of (?:the |these |those |our )?)?((?:[\w-]+ ){0,1}[\w-]+)",
+        asked,
+    )
     if counted:
         named = counted.group(1).split()
         cut = next((i for i, w in enumerate(named) if w in NOT_COUNTED), len(named))
@@ -435,7 +461,7 @@ def answers_amount(question: str, text: str) -> bool:
                 near = tokens[max(0, i - 4) : i + 5]
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
-        return not units
+        return not units and bool(NUMBER.search(text))
     if re.search(SUM_ASKED + r"|\bvalue\b", asked):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
@@ -454,7 +480,7 @@ def answers(question: str, best: Candidate, similarity: float) -> bool:
 
 def names_all(question: str, text: str) -> bool:
     """Whether a text names something of each name in the question."""
-    have = content_stems(text)
+    have = named_stems(question, text)
     return all(
         not named or named & have
         for named in (content_stems(name) for _s, _e, name in proper_names(question))
@@ -462,10 +488,48 @@ def names_all(question: str, text: str) -> bool:
 
 
 def _where(passage: Passage) -> str:
-    """A passage's section, document title and id, as words."""
+    """A passage's section, document title, id and credit, as words."""
     return (
         f"{passage.section or ''} {passage.title} {passage.document.replace('-', ' ')}"
+        f" {passage.credit or ''}"
     )
+
+
+def named_stems(question: str, text: str) -> set[str]:
+    """A text's content stems, with the question's acronyms the text spells out
+    ("DSIT" for "Department for Science, Innovation and Technology") and the
+    question's spelled-out names the text abbreviates."""
+    have = content_stems(text)
+    for acronym in set(ACRONYM.findall(question)):
+        if spelling(acronym, text):
+            have.add(stem(acronym))
+    for acronym in set(ACRONYM.findall(text)):
+        spelled = spelling(acronym, question)
+        if spelled:
+            have |= content_stems(spelled)
+    return have
+
+
+def spelling(acronym: str, text: str) -> str | None:
+    """The capitalised words of a text whose initials spell an acronym (small
+    joining words allowed between them), or None."""
+    letters = re.sub(r"[^A-Z]", "", acronym.rstrip("s"))
+    if len(letters) < 2:
+        return None
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’]*", text.replace("-", " "))
+    for start, token in enumerate(tokens):
+        if token[0] != letters[0]:
+            continue
+        i, k = start, 0
+        while i < len(tokens) and k < len(letters):
+            if tokens[i][0] == letters[k] and tokens[i][0].isupper():
+                k += 1
+            elif tokens[i].lower() not in ACRONYM_JOINERS:
+                break
+            i += 1
+        if k == len(letters) and i - start > 1:
+            return " ".join(tokens[start:i])
+    return None
 
 
 def holds_figure(question: str, kind: str, text: str) -> bool:

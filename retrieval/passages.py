@@ -25,6 +25,11 @@ class Passage:
     score: float = 0.0  # fused rank score: higher is better, comparable within a query
     similarity: float | None = None  # cosine similarity to the question, if known
     ordinal: int | None = None  # the chunk's position in its document
+    credit: str | None = None  # who published or wrote the document, and when
+
+    def credit_line(self) -> str | None:
+        """The credit as a sentence about the document, for answering."""
+        return f"“{self.title}” was {self.credit}." if self.credit else None
 
     def location(self) -> str:
         """Where in its document the passage is: "section, p. 4" (either may be absent)."""

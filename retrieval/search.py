@@ -4,6 +4,7 @@ rank fusion, hydrated from the store so only passages that exist are returned.""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -133,4 +134,29 @@ def passage_from_row(row: Mapping[str, Any]) -> Passage:
         page=row["page"],
         text=row["text"],
         ordinal=row["ordinal"],
+        credit=credit(row),
     )
+
+
+MONTHS = (
+    "January February March April May June July August September October"
+    " November December"
+).split()
+
+
+def credit(row: Mapping[str, Any]) -> str | None:
+    """ "published by Centre for Cities on 2 August 2017, written by Paul Swinney"
+    from a document's metadata, or None when it has none."""
+    when = None
+    date = str(row.get("date") or "")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) and 1 <= int(date[5:7]) <= 12:
+        when = f"on {int(date[8:])} {MONTHS[int(date[5:7]) - 1]} {date[:4]}"
+    elif row.get("year"):
+        when = f"in {row['year']}"
+    parts = []
+    if row.get("publisher") or when:
+        by = f" by {row['publisher']}" if row.get("publisher") else ""
+        parts.append(f"published{by}{f' {when}' if when else ''}")
+    if row.get("author"):
+        parts.append(f"written by {row['author']}")
+    return ", ".join(parts) or None

@@ -159,6 +159,22 @@ def test_answer_cites_the_passage_it_quotes(docs: Settings) -> None:
     assert len(answer.retrieved) == 10
 
 
+def test_found_passages_carry_their_documents_credit(docs: Settings) -> None:
+    found = knowledge.search(docs, "encourage innovation through clusters", 10)
+    briefing = [
+        p
+        for p in found
+        if p.document == "centre-for-cities-innovation-through-clusters"
+    ]
+    assert briefing, "the briefing is found"
+    assert briefing[0].credit == (
+        "published by Centre for Cities on 2 August 2017, written by Paul Swinney"
+    )
+    np11 = [p for p in knowledge.search(docs, "cluster policy in the North", 10)
+            if p.document == NP11]  # fmt: skip
+    assert np11 and np11[0].credit == "published by NP11 in 2024"
+
+
 def test_off_topic_questions_are_abstained_on(docs: Settings) -> None:
     for question in (
         "Who won the 1966 football World Cup?",

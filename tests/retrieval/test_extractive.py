@@ -15,6 +15,7 @@ from retrieval.extractive import (
     TermWeights,
     answers,
     question_kind,
+    spelling,
 )
 from retrieval.passages import Answer, Passage
 from retrieval.text import content_words
@@ -233,3 +234,46 @@ def test_a_month_asked_for_needs_a_month() -> None:
     assert (
         ask("The map is based on data from which month?", passages[:1] + FILLER) is None
     )
+
+
+def test_who_published_or_wrote_a_document_is_answered_from_its_credit() -> None:
+    credited = Passage("brief-1", "document", "brief", "Cities and firms", "Policy",
+                       None, "Cities are where firms cluster, and policy should help.",
+                       similarity=0.6, credit="published by Centre for Towns on "
+                       "4 May 2019, written by Omar Hassan")  # fmt: skip
+    answer = ask("Who wrote the briefing on cities and firms?", [credited, *FILLER])
+    assert answer is not None and "written by Omar Hassan" in answer.answer
+    assert answer.citations[0].passage is credited
+    answer = ask("What should policy on cities help?", [credited, *FILLER])
+    assert answer is not None and "Omar Hassan" not in answer.answer
+
+
+def test_an_acronym_meets_its_spelled_out_name_both_ways() -> None:
+    passages = [
+        passage(1, "map", "Results",
+                "The Department for Science, Innovation and Technology counted "
+                "3,443 innovation clusters."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("How many innovation clusters did DSIT count?", passages)
+    assert answer is not None and "3,443" in answer.answer
+    passages[0] = passage(
+        1, "map", "Results", "DSIT counted 3,443 innovation clusters."
+    )
+    asked = "How many clusters did the Department for Science, Innovation and Technology count?"
+    answer = ask(asked, passages)
+    assert answer is not None and "3,443" in answer.answer
+    assert spelling("DSIT", "the Department for Science, Innovation and Technology")
+    assert (
+        spelling("DCMS", "the Department for Science, Innovation and Technology")
+        is None
+    )
+
+
+def test_how_many_of_the_needs_a_number() -> None:
+    passages = [
+        passage(1, "map", "Results",
+                "Many of the innovation clusters on the map are in Scotland."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("How many of the innovation clusters are in Scotland?", passages) is None
