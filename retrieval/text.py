@@ -45,7 +45,7 @@ PHRASING = frozenset(_PHRASING_LIST.split())
 # A people's adjective names its place: "the Scottish Government" is Scotland's.
 DEMONYMS = {
     "scottish": "scotland", "welsh": "wales", "english": "england",
-    "british": "britain", "irish": "ireland",
+    "british": "uk", "britain": "uk", "irish": "ireland",
 }  # fmt: skip
 POSSESSIVE = re.compile(r"['’]s$")
 
@@ -64,8 +64,9 @@ def stem(word: str) -> str:
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
     word = DEMONYMS.get(word, word)
-    stemmed = _strip_suffix(word)
-    stemmed = _strip_suffix(stemmed) if stemmed != word else stemmed
+    stemmed, word = _strip_suffix(word), ""
+    while stemmed != word:  # to a fixed point: "businesses" and "business" meet
+        stemmed, word = _strip_suffix(stemmed), stemmed
     # "create" meets "created" and "creating": a final e goes, as the suffixes did
     if stemmed.endswith("e") and len(stemmed) >= 4 and stemmed.isalpha():
         return stemmed[:-1]

@@ -80,6 +80,8 @@ def test_words_stems_and_sentences() -> None:
     assert stem("applied") == stem("applies")
     assert stem("Scottish") == stem("Scotland") and stem("Welsh") == stem("Wales")
     assert stem("city") != stem("company")
+    assert stem("business") == stem("businesses")
+    assert stem("British") == stem("Britain") == stem("UK")
     assert sentences("It grew. By 2020 it had 5 sites.\n• item one") == [
         "It grew.", "By 2020 it had 5 sites.", "• item one",
     ]  # fmt: skip
