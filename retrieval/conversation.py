@@ -18,8 +18,10 @@ ELLIPSIS = re.compile(
 # "How many firms are there in Leeds?" stands on its own.
 PRONOUNS = frozenset("it its they their them he she his her".split())
 DEMONSTRATIVES = frozenset("that this those these there such".split())
+# A capitalised word, or one with a capital inside ("iiCON"), and the run of them.
 PROPER = re.compile(
-    r"[A-Z][\w&'’-]*(?:\s+(?:of|and|&|the|upon|on-)?\s*[A-Z][\w&'’-]*)*"
+    r"(?<![\w'’-])[a-z]*[A-Z][\w&'’-]*"
+    r"(?:\s+(?:of|and|&|the|upon|on-)?\s*[a-z]*[A-Z][\w&'’-]*)*"
 )
 QUESTION_WORDS = frozenset(
     "what which who whom how when where why is are do does did can".split()

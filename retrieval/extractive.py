@@ -208,6 +208,7 @@ class ExtractiveAnswerer:
         question_vector: np.ndarray,
     ) -> Answer | None:
         """The answer, or None when the passages don't answer the question."""
+        question = recase(question, passages[:PASSAGES_READ])
         terms = question_terms(question, weights)
         candidates = self._candidates(question, passages, terms)
         if not candidates:
@@ -411,6 +412,34 @@ def cite(
     return Answer(question, " ".join(pieces), False, citations, list(passages))
 
 
+def recase(question: str, passages: Sequence[Passage]) -> str:
+    """The question with its names capitalised as the passages write them, so a
+    question typed in lower case ("how many jobs will teesside freeport create")
+    names what it asks about, and its first word lower-cased when the passages use
+    that word as a name nowhere ("Give me …")."""
+    plain: set[str] = set()
+    named: set[str] = set()
+    for passage in passages:
+        for sentence in sentences(passage.text):
+            for i, word in enumerate(re.findall(r"[A-Za-z][\w'’-]*", sentence)):
+                if not word[0].isupper():
+                    plain.add(word.lower())
+                elif i > 0:
+                    named.add(word.lower())
+
+    def cased(match: re.Match[str]) -> str:
+        word = match.group()
+        low = word.lower()
+        if word.islower() and low in named and low not in plain:
+            return word[0].upper() + word[1:]
+        first = match.start() == 0 or question[: match.start()].rstrip()[-1:] in ".?!"
+        if first and word[0].isupper() and low not in named:
+            return low
+        return word
+
+    return re.sub(r"[A-Za-z][\w'’-]*", cased, question)
+
+
 def question_terms(question: str, weights: TermWeights) -> dict[str, float]:
     """The question's content stems with their weights; the measure after "how"
     ("how long", "how far") phrases the question like "much" does."""
@@ -457,7 +486,8 @@ def answers_amount(question: str, text: str) -> bool:
         units |= {alike for unit in units for alike in SAME_UNIT.get(unit, ())}
         tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
         for i, token in enumerate(tokens):
-            if NUMBER.search(token) and not token.endswith("%"):  # a count, not a share
+            # a count: not a share, nor a sum of money
+            if NUMBER.search(token) and not MONEY.search(token):
                 near = tokens[max(0, i - 4) : i + 5]
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True

@@ -45,7 +45,10 @@ PHRASING = frozenset(_PHRASING_LIST.split())
 # A people's adjective names its place: "the Scottish Government" is Scotland's.
 DEMONYMS = {
     "scottish": "scotland", "welsh": "wales", "english": "england",
-    "british": "uk", "britain": "uk", "irish": "ireland",
+    "british": "uk", "britain": "uk", "irish": "ireland", "european": "europe",
+    "danish": "denmark", "norwegian": "norway", "swedish": "sweden",
+    "finnish": "finland", "german": "germany", "french": "france",
+    "dutch": "netherlands", "spanish": "spain", "italian": "italy",
 }  # fmt: skip
 POSSESSIVE = re.compile(r"['’]s$")
 

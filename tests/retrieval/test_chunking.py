@@ -12,7 +12,7 @@ from retrieval.chunking import (
     is_table_of_contents,
     qualify_headings,
 )
-from retrieval.conversation import resolve_followup
+from retrieval.conversation import proper_names, resolve_followup
 from retrieval.passages import Turn
 from retrieval.text import fts_query, sentences, stem, words
 
@@ -124,3 +124,9 @@ def test_followups_swap_a_whole_phrase_or_the_qualifying_name() -> None:
     assert resolve_followup("And how many Dispersed ones?", history) == (
         "How many Dispersed clusters are there in Scotland?"
     )
+
+
+def test_proper_names_include_inner_capitals_not_word_parts() -> None:
+    assert [n for _s, _e, n in proper_names("When was iiCON set up in Tees Valley?")] == [
+        "iiCON", "Tees Valley",
+    ]  # fmt: skip

@@ -15,6 +15,7 @@ from retrieval.extractive import (
     TermWeights,
     answers,
     question_kind,
+    recase,
     spelling,
 )
 from retrieval.passages import Answer, Passage
@@ -277,3 +278,28 @@ def test_how_many_of_the_needs_a_number() -> None:
         *FILLER,
     ]  # fmt: skip
     assert ask("How many of the innovation clusters are in Scotland?", passages) is None
+
+
+def test_names_typed_in_lower_case_are_read_as_names() -> None:
+    passages = [
+        passage(1, "north", "Tees: Chemicals",
+                "The Teesside Freeport aims to create jobs. Across the chemicals "
+                "sector, 116,000 jobs will be needed to replace retiring staff."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "how many jobs will teesside freeport create"
+    assert recase(asked, passages).endswith("Teesside Freeport create")
+    assert ask(asked, passages) is None  # the 116,000 jobs are not the Freeport's
+    assert recase("Give me the sector of Teesside", passages).startswith("give me")
+
+
+def test_a_sum_of_money_is_not_a_count() -> None:
+    passages = [
+        passage(1, "north", "Leeds: Digital",
+                "The Leeds digital cluster grows fast. Digital businesses there "
+                "share £45m of funding."),
+        *FILLER,
+    ]  # fmt: skip
+    assert (
+        ask("How many digital businesses are in the Leeds cluster?", passages) is None
+    )
