@@ -659,12 +659,15 @@ def on_subject(candidate: Candidate, best: Candidate) -> bool:
 
 def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     """Whether a sentence's figure is about what the question asks of: the best
-    sentence's is; another's must be on its subject and name (with its heading)
-    something of each name in the question. "More than 600 jobs" said of one
+    sentence's is when it (with its neighbours and heading) names something of each
+    name in the question ("3,443 clusters in the UK" is no answer for Scotland);
+    another's must also be on its subject. "More than 600 jobs" said of one
     project does not answer how many jobs another project in that section
     creates."""
     if candidate is best:
-        return True
+        parts = sentences(best.passage.text)
+        around = " ".join(parts[max(0, best.index - 2) : best.index + 2])
+        return names_all(question, f"{best.text} {around} {_where(best.passage)}")
     if not on_subject(candidate, best):
         return False
     return names_all(question, f"{candidate.text} {_where(candidate.passage)}")

@@ -303,3 +303,16 @@ def test_a_sum_of_money_is_not_a_count() -> None:
     assert (
         ask("How many digital businesses are in the Leeds cluster?", passages) is None
     )
+
+
+def test_the_best_sentences_figure_must_be_said_of_what_the_question_names() -> None:
+    passages = [
+        passage(1, "map", "Results",
+                "In total, 3,443 innovation clusters were identified in the UK."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("How many innovation clusters were identified in the UK?", passages)
+    assert answer is not None and "3,443" in answer.answer
+    assert (
+        ask("How many innovation clusters were identified in Wales?", passages) is None
+    )
