@@ -174,6 +174,25 @@ def lexical_search(
     return [(row[0], -float(row[1])) for row in rows]
 
 
+def acronym_sources(store: DirectoryStore, acronym: str, limit: int = 20) -> list[str]:
+    """Texts that may spell an acronym out: the documents' publishers, authors and
+    titles, and the document passages that use the acronym."""
+    names = store.db.execute(
+        "SELECT publisher, author, title FROM documents"
+    ).fetchall()
+    token = "".join(ch for ch in acronym if ch.isalnum())
+    using = (
+        store.db.execute(
+            """SELECT p.text FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
+           WHERE passages_fts MATCH ? AND p.source = 'document' LIMIT ?""",
+            ['"' + token + '"', limit],
+        ).fetchall()
+        if token
+        else []
+    )
+    return [str(v) for row in names for v in row if v] + [row[0] for row in using]
+
+
 def term_frequencies(
     store: DirectoryStore, words: Iterable[str], sources: Sequence[str]
 ) -> tuple[int, dict[str, int]]:

@@ -32,6 +32,7 @@ from retrieval.extractive import ExtractiveAnswerer
 from retrieval.index import SOURCES, VectorIndex
 from retrieval.passages import Answer, Passage, Source, Turn
 from retrieval.search import HybridSearch, SearchFilters, passage_from_row
+from retrieval.text import spelling
 
 Progress = Callable[[str, int, int], None]
 
@@ -77,6 +78,13 @@ class StorePassages:
         self, words: Iterable[str], sources: Sequence[Source]
     ) -> tuple[int, dict[str, int]]:
         return passage_store.term_frequencies(self.store, words, sources)
+
+    def spelled_out(self, acronym: str) -> str | None:
+        for text in passage_store.acronym_sources(self.store, acronym):
+            found = spelling(acronym, text)
+            if found:
+                return found
+        return None
 
 
 def embedder(settings: Settings) -> Embedder:

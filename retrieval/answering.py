@@ -20,7 +20,7 @@ from retrieval.conversation import resolve_followup
 from retrieval.extractive import ExtractiveAnswerer, TermWeights
 from retrieval.passages import Answer, Citation, Passage, Source, Turn
 from retrieval.search import HybridSearch
-from retrieval.text import content_stems, content_words, sentences, stem
+from retrieval.text import ACRONYM, content_stems, content_words, sentences, stem
 
 DIRECTORY_QUESTION = re.compile(
     r"\b(?:which|what|list|name|show|find|are there|any)\s+(?:\w+\s+){0,2}?"
@@ -72,7 +72,7 @@ class QuestionAnswering:
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         resolved = resolve_followup(question, history)
-        vector = self.searcher.embedder.encode([resolved])[0]
+        vector = self.searcher.embedder.encode([self._spelled(resolved)])[0]
         if directory_question(resolved):
             profiles = self._search(resolved, vector, ("cluster", "organisation"))
             answer = answer_from_profiles(resolved, profiles)
@@ -84,10 +84,20 @@ class QuestionAnswering:
             answer = abstain(resolved, passages)
         return self._finish(answer, question, resolved, passages)
 
+    def _spelled(self, question: str) -> str:
+        """The question with its acronyms spelled out as the documents spell them
+        ("DSIT (Department for Science, Innovation and Technology)"), so search
+        finds passages that use either."""
+        for acronym in dict.fromkeys(ACRONYM.findall(question)):
+            name = self.searcher.store.spelled_out(acronym)
+            if name and name.lower() not in question.lower():
+                question = question.replace(acronym, f"{acronym} ({name})", 1)
+        return question
+
     def _search(
         self, question: str, vector: np.ndarray, sources: Sequence[Source]
     ) -> list[Passage]:
-        return self.searcher.search(question, 10, sources, vector=vector)
+        return self.searcher.search(self._spelled(question), 10, sources, vector=vector)
 
     def _answer_documents(
         self,

@@ -33,7 +33,15 @@ from retrieval.citations import MARKER
 from retrieval.conversation import proper_names
 from retrieval.embedding import Embedder
 from retrieval.passages import Answer, Citation, Passage
-from retrieval.text import PHRASING, content_stems, content_words, sentences, stem
+from retrieval.text import (
+    ACRONYM,
+    PHRASING,
+    content_stems,
+    content_words,
+    sentences,
+    spelling,
+    stem,
+)
 
 PASSAGES_READ = 6  # the top passages whose sentences are candidates
 SHORTLIST = 8  # candidates re-scored by the embedding model
@@ -127,10 +135,6 @@ CREDIT_ASKED = re.compile(
     r"|put out)\b",
     re.I,
 )
-# An acronym ("DSIT", "IDBR") and the small words a spelled-out name may hold
-# ("Department for Science, Innovation and Technology").
-ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
-ACRONYM_JOINERS = frozenset("for and of the in on at to".split())
 # Words that ask for a sum of money (a figure question; the answer needs a sum).
 SUM_ASKED = r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue)\b"
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
@@ -538,28 +542,6 @@ def named_stems(question: str, text: str) -> set[str]:
         if spelled:
             have |= content_stems(spelled)
     return have
-
-
-def spelling(acronym: str, text: str) -> str | None:
-    """The capitalised words of a text whose initials spell an acronym (small
-    joining words allowed between them), or None."""
-    letters = re.sub(r"[^A-Z]", "", acronym.rstrip("s"))
-    if len(letters) < 2:
-        return None
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’]*", text.replace("-", " "))
-    for start, token in enumerate(tokens):
-        if token[0] != letters[0]:
-            continue
-        i, k = start, 0
-        while i < len(tokens) and k < len(letters):
-            if tokens[i][0] == letters[k] and tokens[i][0].isupper():
-                k += 1
-            elif tokens[i].lower() not in ACRONYM_JOINERS:
-                break
-            i += 1
-        if k == len(letters) and i - start > 1:
-            return " ".join(tokens[start:i])
-    return None
 
 
 def holds_figure(question: str, kind: str, text: str) -> bool:

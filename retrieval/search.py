@@ -37,6 +37,8 @@ class PassageStore(Protocol):
         self, words: Iterable[str], sources: Sequence[Source]
     ) -> tuple[int, dict[str, int]]: ...
 
+    def spelled_out(self, acronym: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class SearchFilters:

@@ -51,6 +51,10 @@ DEMONYMS = {
     "dutch": "netherlands", "spanish": "spain", "italian": "italy",
 }  # fmt: skip
 POSSESSIVE = re.compile(r"['’]s$")
+# An acronym ("DSIT", "IDBR") and the small words a spelled-out name may hold
+# ("Department for Science, Innovation and Technology").
+ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
+ACRONYM_JOINERS = frozenset("for and of the in on at to".split())
 
 
 def words(text: str) -> list[str]:
@@ -125,3 +129,25 @@ def sentences(text: str) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+def spelling(acronym: str, text: str) -> str | None:
+    """The capitalised words of a text whose initials spell an acronym (small
+    joining words allowed between them), or None."""
+    letters = re.sub(r"[^A-Z]", "", acronym.rstrip("s"))
+    if len(letters) < 2:
+        return None
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’]*", text.replace("-", " "))
+    for start, token in enumerate(tokens):
+        if token[0] != letters[0]:
+            continue
+        i, k = start, 0
+        while i < len(tokens) and k < len(letters):
+            if tokens[i][0] == letters[k] and tokens[i][0].isupper():
+                k += 1
+            elif tokens[i].lower() not in ACRONYM_JOINERS:
+                break
+            i += 1
+        if k == len(letters) and i - start > 1:
+            return " ".join(tokens[start:i])
+    return None

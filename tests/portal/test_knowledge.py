@@ -246,3 +246,15 @@ def test_bad_questions_get_clear_messages(docs: Settings) -> None:
     assert code == 0
     with open_store(docs) as store:
         assert passage_store.passage_ids(store, "document")
+
+
+def test_search_spells_out_acronyms_as_the_documents_do(docs: Settings) -> None:
+    with open_store(docs) as store:
+        qa = knowledge.question_answering(docs, store)
+        assert qa.searcher.store.spelled_out("DSIT") == (
+            "Department for Science Innovation and Technology"
+        )
+        assert qa.searcher.store.spelled_out("QZX") is None
+        assert qa._spelled("Who did DSIT work with?") == (
+            "Who did DSIT (Department for Science Innovation and Technology) work with?"
+        )

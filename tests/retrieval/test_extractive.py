@@ -16,10 +16,9 @@ from retrieval.extractive import (
     answers,
     question_kind,
     recase,
-    spelling,
 )
 from retrieval.passages import Answer, Passage
-from retrieval.text import content_words
+from retrieval.text import content_words, spelling
 
 
 class SameEverywhere:
