@@ -89,6 +89,8 @@ class QuestionAnswering:
         ("DSIT (Department for Science, Innovation and Technology)"), so search
         finds passages that use either."""
         for acronym in dict.fromkeys(ACRONYM.findall(question)):
+            if len(acronym) < 3:
+                continue  # "AI", "UK": common enough to be found as they are
             name = self.searcher.store.spelled_out(acronym)
             if name and name.lower() not in question.lower():
                 question = question.replace(acronym, f"{acronym} ({name})", 1)

@@ -68,10 +68,8 @@ YEAR = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July"
     r"|August|September|October|November|December)\b"
 )
-MONEY = re.compile(
-    r"[£$€]\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion|thousand)\b|%|\bper ?cent\b",
-    re.I,
-)
+MONEY = re.compile(r"[£$€]\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion)\b", re.I)
+SHARE = re.compile(r"%|\bper ?cent\b", re.I)
 DEFINING = re.compile(
     r"\b(?:refers? to|(?:is|are) defined|defined as|definition|means|is an?|are)\b",
     re.I,
@@ -136,7 +134,10 @@ CREDIT_ASKED = re.compile(
     re.I,
 )
 # Words that ask for a sum of money (a figure question; the answer needs a sum).
-SUM_ASKED = r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue)\b"
+SUM_ASKED = (
+    r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue|gva)\b"
+    r"|\bgross value\b"
+)
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
@@ -174,11 +175,16 @@ def question_kind(question: str) -> str:
     q = (asked[-1] if asked else question).lower()
     if re.search(
         r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
-        r"|number|amount)\b|\bvalue of\b|\btotal\b|" + SUM_ASKED,
+        r"|number|amount)\b|\b(?:number|amount) of\b|\bvalue of\b|\btotal\b|"
+        + SUM_ASKED,
         q,
     ):
         return "number"
-    if re.search(r"\bwhen\b|\b(?:what|which) (?:year|date|month)\b", q):
+    if re.search(
+        r"\bwhen\b|\b(?:what|which) (?:year|date|month)\b|\bpoint in time\b"
+        r"|\bhow recent\b|\bas of what\b",
+        q,
+    ):
         return "time"
     if re.match(r"\s*who\b", q):
         return "person"
@@ -478,7 +484,8 @@ def answers_amount(question: str, text: str) -> bool:
     or "worth", a number next to the thing counted for "how many jobs"."""
     asked = question.lower()
     counted = re.search(
-        r"\bhow many (?:of (?:the |these |those |our )?)?((?:[\w-]+ ){0,1}[\w-]+)",
+        r"\b(?:how many|number of) (?:of (?:the |these |those |our )?)?"
+        r"((?:[\w-]+ ){0,1}[\w-]+)",
         asked,
     )
     if counted:
@@ -491,11 +498,15 @@ def answers_amount(question: str, text: str) -> bool:
         tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
         for i, token in enumerate(tokens):
             # a count: not a share, nor a sum of money
-            if NUMBER.search(token) and not MONEY.search(token):
+            if NUMBER.search(token) and not (
+                MONEY.search(token) or SHARE.search(token)
+            ):
                 near = tokens[max(0, i - 4) : i + 5]
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
         return not units and bool(NUMBER.search(text))
+    if re.search(r"\b(?:share|percentage|proportion|per ?cent)\b", asked):
+        return bool(NUMBER.search(text))  # "5%", "half", "one in four"
     if re.search(SUM_ASKED + r"|\bvalue\b", asked):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
@@ -513,11 +524,16 @@ def answers(question: str, best: Candidate, similarity: float) -> bool:
 
 
 def names_all(question: str, text: str) -> bool:
-    """Whether a text names something of each name in the question."""
+    """Whether a text names something of each name in the question (a measure
+    like "GVA" is no name)."""
     have = named_stems(question, text)
     return all(
         not named or named & have
-        for named in (content_stems(name) for _s, _e, name in proper_names(question))
+        for named in (
+            content_stems(name)
+            for _s, _e, name in proper_names(question)
+            if not re.fullmatch(SUM_ASKED, name.lower())
+        )
     )
 
 

@@ -255,6 +255,7 @@ def test_search_spells_out_acronyms_as_the_documents_do(docs: Settings) -> None:
             "Department for Science Innovation and Technology"
         )
         assert qa.searcher.store.spelled_out("QZX") is None
+        assert qa._spelled("Where is AI used?") == "Where is AI used?"  # too short
         assert qa._spelled("Who did DSIT work with?") == (
             "Who did DSIT (Department for Science Innovation and Technology) work with?"
         )

@@ -166,6 +166,8 @@ def test_question_kinds() -> None:
     assert question_kind("Data from which month and year?") == "time"
     assert question_kind("Where in Lancashire is the hub?") == "place"
     assert question_kind("Why do clusters matter so much?") == "reason"
+    assert question_kind("Number of people employed at the park?") == "number"
+    assert question_kind("What point in time does the data reflect?") == "time"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -315,3 +317,22 @@ def test_the_best_sentences_figure_must_be_said_of_what_the_question_names() -> 
     assert (
         ask("How many innovation clusters were identified in Wales?", passages) is None
     )
+
+
+def test_a_number_of_people_a_share_and_a_gva_each_need_their_figure() -> None:
+    passages = [
+        passage(1, "north", "Park: Science",
+                "The science park hosts over 250 businesses and invests 5% of its "
+                "GVA in research."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("Number of people employed at the science park?", passages) is None
+    answer = ask(
+        "What share of its GVA does the science park invest in research?", passages
+    )
+    assert answer is not None and "5%" in answer.answer
+    assert ask("What is the total GVA of the science park?", passages) is None
+    passages[0] = passage(1, "north", "Park: Science",
+                          "The science park adds £1.5 billion of GVA.")  # fmt: skip
+    answer = ask("What is the total GVA of the science park?", passages)
+    assert answer is not None and "£1.5 billion" in answer.answer
