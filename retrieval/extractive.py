@@ -334,10 +334,11 @@ class ExtractiveAnswerer:
 
     def _following(self, best: Candidate) -> list[Candidate]:
         """The sentences after the best one: the rest of its passage, then the
-        start of the next passage of the same document and section."""
+        start of the next passage of the same document and section. They go on
+        with its subject, so they are read in its context."""
         parts = sentences(best.passage.text)
         after = [
-            Candidate(best.passage, best.rank, j, parts[j])
+            Candidate(best.passage, best.rank, j, parts[j], best.context)
             for j in range(max(best.index + 1, 0), len(parts))
         ]
         if len(after) < MAX_LIST_ITEMS and self.neighbour is not None:
@@ -345,7 +346,7 @@ class ExtractiveAnswerer:
             # only within the section: a new heading starts another subject
             if following is not None and following.section == best.passage.section:
                 after += [
-                    Candidate(following, best.rank, j, text)
+                    Candidate(following, best.rank, j, text, best.context)
                     for j, text in enumerate(sentences(following.text))
                 ]
         return after
@@ -659,14 +660,16 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     """Whether a sentence's figure is about what the question asks of: the best
     sentence's is when it (with its neighbours and heading) names something of each
     name in the question ("3,443 clusters in the UK" is no answer for Scotland);
-    another's must also be on its subject. "More than 600 jobs" said of one
+    another's must also be on its subject and, with its surroundings, cover a fair
+    share of the question ("£5 billion" said of a region's digital economy does not
+    answer what a pilot programme in that region received). "More than 600 jobs" said of one
     project does not answer how many jobs another project in that section
     creates."""
     if candidate is best:
         parts = sentences(best.passage.text)
         around = " ".join(parts[max(0, best.index - 2) : best.index + 2])
         return names_all(question, f"{best.text} {around} {_where(best.passage)}")
-    if not on_subject(candidate, best):
+    if not on_subject(candidate, best) or candidate.context < PARAPHRASE_COVERAGE:
         return False
     return names_all(question, f"{candidate.text} {_where(candidate.passage)}")
 

@@ -336,3 +336,16 @@ def test_a_number_of_people_a_share_and_a_gva_each_need_their_figure() -> None:
                           "The science park adds £1.5 billion of GVA.")  # fmt: skip
     answer = ask("What is the total GVA of the science park?", passages)
     assert answer is not None and "£1.5 billion" in answer.answer
+
+
+def test_a_sum_in_the_part_said_of_something_else_is_not_an_answer() -> None:
+    passages = [
+        passage(1, "north", "Leeds: Digital",
+                "The Leeds Growth Accelerator pilot supported three AI start-ups "
+                "in its first year."),
+        passage(2, "north", "Leeds: Digital › Evolution",
+                "Leeds boasts a large digital economy, valued at £5 billion."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "How much funding did the Leeds Growth Accelerator pilot receive?"
+    assert ask(asked, passages) is None
