@@ -55,7 +55,7 @@ class ModelSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     chunk_size: int = Field(800, gt=100, description="Characters per chunk.")
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by chunks.")
-    top_k: int = Field(6, gt=0, description="Passages handed to the answerer.")
+    top_k: int = Field(8, gt=0, description="Passages handed to the answerer.")
     chroma_mode: Literal["persistent", "http"] = Field(
         "persistent",
         description="persistent: a Chroma folder in the workspace; http: a Chroma "

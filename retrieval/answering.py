@@ -63,7 +63,7 @@ class QuestionAnswering:
         searcher: HybridSearch,
         extractive: ExtractiveAnswerer,
         generative: GenerativeAnswerer | None = None,
-        top_k: int = 6,
+        top_k: int = 8,
     ) -> None:
         self.searcher = searcher
         self.extractive = extractive

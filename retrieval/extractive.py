@@ -43,7 +43,7 @@ from retrieval.text import (
     stem,
 )
 
-PASSAGES_READ = 6  # the top passages whose sentences are candidates
+PASSAGES_READ = 8  # the top passages whose sentences are candidates
 SHORTLIST = 8  # candidates re-scored by the embedding model
 MAX_ANSWER_CHARS = 700
 MAX_LIST_ITEMS = 8
