@@ -41,6 +41,9 @@ DEFAULT_FILES = [
     REPO / "bench/qa_followups.jsonl",
     REPO / "bench/qa_fresh.jsonl",
     REPO / "bench/qa_unseen.jsonl",
+    REPO / "bench/qa_unseen2.jsonl",
+    REPO / "bench/qa_unseen3.jsonl",
+    REPO / "bench/qa_unseen4.jsonl",
 ]
 
 
