@@ -286,7 +286,9 @@ def test_later_rounds_also_learn_from_the_non_partners_ranked_highest() -> None:
     similar = {"few": flat_model({"similarity": 1.0}).for_regime("few")}
     for weights, rows in (({}, 2), (similar, 3)):
         found = list(
-            _hidden_partners(full, graph, 0, weights, np.random.default_rng(0), 1, 10)
+            _hidden_partners(
+                full, graph, 0, weights, np.random.default_rng(0), 1, 1, 10
+            )
         )
         regime, x, positives = found[0]  # a, left with one partner (c), lost b
         assert (regime, positives, len(x)) == ("few", 1, rows)
