@@ -67,6 +67,7 @@ SIGNAL_NAMES = {
     "network": "Network",
     "activity": "Activity",
     "peers": "Organisations like you",
+    "newcomers": "Takes on newcomers",
     "clusters": "Shared clusters",
 }
 

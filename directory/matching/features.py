@@ -24,6 +24,7 @@ SIGNALS: dict[str, tuple[str, ...]] = {
     ),
     "activity": ("log_partners", "field_partners"),
     "peers": ("peer_partners",),
+    "newcomers": ("newcomer_partners",),
     "clusters": ("shared_clusters",),
 }
 FEATURES: tuple[str, ...] = tuple(f for fs in SIGNALS.values() for f in fs)
@@ -99,6 +100,7 @@ def feature_matrix(
     values["no_location"] = np.isnan(km).astype(np.float64)
     values["log_distance"] = np.log1p(np.nan_to_num(km, nan=UNPLACED_KM))
     values["log_partners"] = np.log1p(graph.degree)
+    values["newcomer_partners"] = np.log1p(graph.newcomer_partners)
     if query.row is not None:
         r = query.row
         values["partner_similarity"] = graph.partner_vectors @ query.vector

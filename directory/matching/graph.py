@@ -155,6 +155,8 @@ class MatchingGraph:
         self.sector_count = np.asarray(self.sector_matrix.sum(axis=1)).ravel()
         # how many of each organisation's partners work in each sector
         self.partner_sectors = (self.adjacency @ self.sector_matrix).tocsr()
+        # how many of each organisation's partners have no other partner
+        self.newcomer_partners = self.adjacency @ (self.degree == 1).astype(np.float64)
         # the mean capability vector of each organisation's partners
         self.partner_vectors = (
             sp.diags(self.inverse_degree) @ self.adjacency @ self.vectors

@@ -2,9 +2,10 @@
 
 Collaborations are hidden at random, the rest of the network is rebuilt, and each
 organisation's hidden partners (positives) are told from random non-partners
-(negatives), then, in a second round, also from the non-partners the first round's
-weights rank highest (hard negatives: telling a partner from a random organisation
-is easy; a top ten must tell it from the look-alikes). Organisations with no, few (1–2) or more known partners get their own
+(negatives), then, in a second round, also from the hundred non-partners the first
+round's weights rank highest (hard negatives: telling a partner from a random
+organisation is easy; a top ten must tell it from the look-alikes, and the twenty
+nearest alone would, for a newcomer, all be hubs like the one it joins). Organisations with no, few (1–2) or more known partners get their own
 weights: shared partners say much about a well-connected organisation and nothing
 about a newcomer, whose suggestions lean on similarity, proximity and activity.
 A need in free text has its own weights over the features it can have.
@@ -174,6 +175,7 @@ def learn_model(
     hidden_share: float = 0.2,
     repeats: int = 4,
     negatives: int = 20,
+    hard_negatives: int = 100,
     max_queries: int = 3000,
     rounds: int = 2,
     random_state: int = 0,
@@ -185,7 +187,7 @@ def learn_model(
     takes ``fallback``'s weights (or raises NotEnoughCollaborations).
 
     The first round tells hidden partners from random non-partners; each later
-    round, on the same splits, also shows it the ``negatives`` non-partners the
+    round, on the same splits, also shows it the ``hard_negatives`` non-partners the
     previous round ranked highest: the look-alikes a top ten must leave out."""
     full = MatchingGraph.build(organisations, links, vectors, clusters)
     weights: dict[str, Weights] = {}
@@ -197,7 +199,14 @@ def learn_model(
             kept = rng.random(len(links)) >= hidden_share
             graph = MatchingGraph.build(organisations, links[kept], vectors, clusters)
             for regime, x, positives in _hidden_partners(
-                full, graph, repeat, weights, rng, negatives, max_queries
+                full,
+                graph,
+                repeat,
+                weights,
+                rng,
+                negatives,
+                hard_negatives,
+                max_queries,
             ):
                 samples[regime].add(x, positives)
                 samples["need"].add(x, positives)
@@ -224,6 +233,7 @@ def _hidden_partners(
     weights: Mapping[str, Weights],
     rng: np.random.Generator,
     negatives: int,
+    hard_negatives: int,
     max_queries: int,
 ) -> Iterator[tuple[str, np.ndarray, int]]:
     """(regime, features of hidden partners then non-partners, how many hidden)
@@ -248,7 +258,8 @@ def _hidden_partners(
         x = feature_matrix(graph, query_for(full, int(row)))
         if regime in weights:
             scores = weights[regime].logits(x[pool])
-            chosen = np.r_[chosen, pool[np.argsort(-scores, kind="stable")[:negatives]]]
+            hardest = np.argsort(-scores, kind="stable")[:hard_negatives]
+            chosen = np.r_[chosen, pool[hardest]]
         yield regime, x[chosen], len(positives)
 
 

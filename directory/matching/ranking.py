@@ -163,6 +163,7 @@ def explain(
     if query.row is not None:
         details.append(("network", _network(graph, query.row, row, value)))
     details.append(("activity", _activity(graph, query, row)))
+    details.append(("newcomers", _newcomers(graph, row)))
     if query.row is not None:
         name = str(graph.names[row])
         details.append(("peers", graph.peers.evidence(query.row, row, name)))
@@ -228,6 +229,19 @@ def _activity(graph: MatchingGraph, query: Query, row: int) -> str:
         in_field = int((graph.sector_matrix[partners][:, mine].sum(axis=1) > 0).sum())
         text += f", {in_field:,} of them in your sectors"
     return text
+
+
+def _newcomers(graph: MatchingGraph, row: int) -> str:
+    degree, alone = int(graph.degree[row]), int(graph.newcomer_partners[row])
+    if not degree:
+        return "no partners yet"
+    if degree == 1:
+        other = "it alone" if alone else "others too"
+        return f"its one partner works with {other}"
+    if not alone:
+        return f"none of its {degree:,} partners works with it alone"
+    verb = "works" if alone == 1 else "work"
+    return f"{alone:,} of its {degree:,} partners {verb} with it alone"
 
 
 def _clusters(graph: MatchingGraph, me: int, row: int) -> str:

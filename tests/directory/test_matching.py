@@ -124,6 +124,48 @@ def test_every_reason_carries_its_evidence(graph: MatchingGraph) -> None:
         "collaborates with 2 organisations, 1 of them in your sectors"
     )
     assert reasons["peers"].detail == "no businesses work with Delta Robotics yet"
+    assert reasons["newcomers"].detail == "none of its 2 partners works with it alone"
+
+
+def test_newcomers_count_the_partners_that_work_with_no_one_else() -> None:
+    # hub works with l1 and l2 (no one else) and with m, who also works with n;
+    # x and y work only with each other; z is new and works with no one
+    names = ["hub", "l1", "l2", "m", "n", "x", "y", "z"]
+    orgs = pd.DataFrame({"id": names, "name": [f"Org {v}" for v in names]})
+    orgs["kind"], orgs["region"], orgs["country"] = "business", "", ""
+    orgs["lat"], orgs["lon"], orgs["sectors"] = None, None, [[]] * len(names)
+    links = pd.DataFrame(
+        [("hub", "l1"), ("hub", "l2"), ("hub", "m"), ("m", "n"), ("x", "y")],
+        columns=["org_a", "org_b"],
+    )
+    links["topic"] = "Engineering"
+    graph = MatchingGraph.build(orgs, links, np.ones((len(names), 1), np.float32))
+    x = feature_matrix(graph, query_for(graph, graph.position["z"]))
+    alone = np.expm1(x[:, FEATURES.index("newcomer_partners")])
+    # hub: l1, l2; m: n; l1, l2: hub has others; n: m has others; x, y: each other
+    np.testing.assert_allclose(alone, [2, 0, 0, 1, 0, 1, 1, 0])
+    model = flat_model({"newcomer_partners": 1.0})
+    found = suggest(graph, model, query_for(graph, graph.position["z"]), k=8)
+    assert found[0].id == "hub"
+    detail = {
+        s.id: next(r.detail for r in s.reasons if r.signal == "newcomers")
+        for s in found
+    }
+    assert detail == {
+        "hub": "2 of its 3 partners work with it alone",
+        "m": "1 of its 2 partners works with it alone",
+        "x": "its one partner works with it alone",
+        "y": "its one partner works with it alone",
+        "l1": "its one partner works with others too",
+        "l2": "its one partner works with others too",
+        "n": "its one partner works with others too",
+    }
+    reason = next(r for r in found[0].reasons if r.signal == "newcomers")
+    assert reason.contribution == pytest.approx(np.log(3))
+    need = suggest(graph, model, Query(np.ones(1, np.float32)), k=8)
+    assert [r.detail for r in need[-1].reasons if r.signal == "newcomers"] == [
+        "no partners yet"
+    ]
 
 
 def test_one_partner_is_said_in_the_singular(graph: MatchingGraph) -> None:
@@ -244,7 +286,9 @@ def test_later_rounds_also_learn_from_the_non_partners_ranked_highest() -> None:
     similar = {"few": flat_model({"similarity": 1.0}).for_regime("few")}
     for weights, rows in (({}, 2), (similar, 3)):
         found = list(
-            _hidden_partners(full, graph, 0, weights, np.random.default_rng(0), 1, 10)
+            _hidden_partners(
+                full, graph, 0, weights, np.random.default_rng(0), 1, 1, 10
+            )
         )
         regime, x, positives = found[0]  # a, left with one partner (c), lost b
         assert (regime, positives, len(x)) == ("few", 1, rows)

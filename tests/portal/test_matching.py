@@ -30,6 +30,7 @@ SIGNALS = {
     "network",
     "activity",
     "peers",
+    "newcomers",
     "clusters",
 }
 
@@ -148,8 +149,9 @@ def test_build_learns_weights_and_reembeds_only_changed_profiles(
     assert summary["source"].startswith("weights learned from this network")
     assert summary["learned_on"]["organisations"] == 1582
     assert summary["learned_on"]["rounds"] == 2  # random, then hard negatives
-    for regime in ("isolated", "few", "connected"):  # the peers signal is relearned
+    for regime in ("isolated", "few", "connected"):  # newer signals are relearned
         assert "peer_partners" in summary["regimes"][regime]["features"]
+        assert "newcomer_partners" in summary["regimes"][regime]["features"]
     assert matching.refresh_capability_vectors(demo) == 0
     with open_store(demo) as store:
         store.db.execute(
