@@ -15,13 +15,14 @@ When there is a background, the dense cells only say where to look. DBSCAN gives
 every site within ``distance_km`` of a dense spot a dense neighbourhood, so a tight
 group in a city would take in the group's ordinary sites for 2 km around it. A
 group site within reach of a dense cell is a member only when the group is
-significantly over-represented among its nearest background sites: among its
-``min_size``, twice and four times as many nearest (itself included), more group
-sites than chance at the group's overall share allows (one-sided binomial test,
-``significance`` split over the three windows). Windows of nearest sites adapt to
-the density, a hundred metres in a city centre, kilometres in the country. Members
-that are among each other's nearest sites, and within ``distance_km``, form one
-cluster, so two hot spots in one city are two clusters.
+significantly over-represented among its nearest background sites: in the discs
+reaching its ``min_size``-th, twice and four times as many nearest (itself and
+every site at the edge's distance included), more group sites than chance at the
+group's overall share allows (one-sided binomial test, ``significance`` split over
+the three windows). Windows of nearest sites adapt to the density, a hundred
+metres in a city centre, kilometres in the country. Members within each other's
+widest window, and within ``distance_km``, form one cluster, so two hot spots in
+one city are two clusters.
 
 Distances are measured between cell centres, so the neighbourhood's edge is exact
 only to about a cell width. The cost is O(n log n) whatever the density, which is
@@ -198,29 +199,38 @@ class SpatialIndex:
     ) -> IntArray:
         """Label the group sites in the ``reach`` cells where the group is
         significantly over-represented among their nearest background sites; members
-        among each other's nearest sites (and within distance_km) join."""
+        within each other's widest window (and distance_km) join.
+
+        A window is the disc out to the k-th nearest background site, every site at
+        that distance included: sites often share a postcode's coordinates, and
+        which of a pile counted as "the k nearest" would be arbitrary.
+        """
         labels = np.full(len(self.located), -1, dtype=np.int64)
         sites = np.flatnonzero(group)
         if len(reach) == 0:
             return labels
-        sites = sites[_find(reach, self.grid.keys[sites])[1]]
+        tested = sites[_find(reach, self.grid.keys[sites])[1]]
         pool, tree = self._background_tree(background)
-        windows = [min(min_size * m, len(pool)) for m in WINDOWS]
-        distance, nearest = tree.query(self.xy[sites], k=max(windows))
-        nearest = pool[nearest.reshape(len(sites), -1)]
-        in_group = group[nearest]
-        excess = np.zeros(len(sites), dtype=bool)
+        group_tree = cKDTree(self.xy[sites])
+        windows = sorted({min(min_size * m, len(pool)) for m in WINDOWS})
+        distance, _ = tree.query(self.xy[tested], k=max(windows))
+        distance = distance.reshape(len(tested), -1)
+        excess = np.zeros(len(tested), dtype=bool)
         for window in windows:
-            count = in_group[:, :window].sum(axis=1)
-            chance = binom.sf(count - 2, window - 1, share)  # P(>= count - 1 others)
-            excess |= chance <= significance / len(windows)
-        member = np.zeros(len(self.located), dtype=bool)
-        member[sites[excess]] = True
-        near = distance.reshape(len(sites), -1)[excess] <= self.distance_km
-        a = np.repeat(sites[excess], nearest.shape[1])
-        b = nearest[excess].ravel()
-        linked = near.ravel() & member[b]
-        return self._components(a[linked], b[linked], sites[excess], min_size)
+            radius = distance[:, window - 1] * (1 + 1e-9) + 1e-9
+            total = tree.query_ball_point(self.xy[tested], radius, return_length=True)
+            count = group_tree.query_ball_point(
+                self.xy[tested], radius, return_length=True
+            )
+            chance = binom.sf(count - 2, total - 1, share)  # P(>= count - 1 others)
+            excess |= chance <= significance / len(WINDOWS)
+        members = tested[excess]
+        widest = distance[:, -1] * (1 + 1e-9) + 1e-9
+        reach_km = np.minimum(widest[excess], self.distance_km)
+        near = cKDTree(self.xy[members]).query_ball_point(self.xy[members], reach_km)
+        a = np.repeat(members, [len(x) for x in near])
+        b = members[np.concatenate(near).astype(np.int64)] if len(members) else a
+        return self._components(a, b, members, min_size)
 
     def _components(
         self, a: IntArray, b: IntArray, members: IntArray, min_size: int

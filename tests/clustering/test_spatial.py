@@ -289,3 +289,23 @@ def test_significance_decides_how_much_excess_makes_a_member() -> None:
     assert sorted(members(strict), key=min) == [set(range(15)), set(range(15, 30))]
     loose = idx.clusters(group, everyone, **OPTIONS, significance=0.01)
     assert set(np.flatnonzero(strict >= 0)) < set(np.flatnonzero(loose >= 0))
+
+
+def test_sites_sharing_one_point_are_counted_whole_whatever_their_order() -> None:
+    # 12 group and 48 other sites at one postcode's coordinates (20%), and a town
+    # of 625 with 5% in the group: which 10 of the 60 at the point are "the 10
+    # nearest" would be arbitrary (and 10 or 40 of them too few to tell 20% from
+    # 6%), so a window takes in every site at its edge's distance
+    leeds = CITIES["Leeds"]
+    t_lat, t_lon, t_group = town(CITIES["Manchester"])
+    lat = np.r_[np.full(60, leeds[0]), t_lat]
+    lon = np.r_[np.full(60, leeds[1]), t_lon]
+    group = np.r_[np.ones(12, bool), np.zeros(48, bool), t_group]
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon, 2.0).clusters(group, everyone, **OPTIONS)
+    assert members(labels) == [set(range(12))]
+    order = np.random.default_rng(1).permutation(len(lat))
+    shuffled = index(lat[order], lon[order], 2.0).clusters(
+        group[order], everyone, **OPTIONS
+    )
+    assert members(shuffled) == [set(np.flatnonzero(order < 12).tolist())]
