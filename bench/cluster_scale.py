@@ -34,12 +34,15 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from clustering.communities import membership_matrix
-from clustering.geometry import EARTH_RADIUS_KM, unit_vectors
-from clustering.pipeline import ClusterParams, find_clusters
-from corpus.sic import national_section_counts
-
 HERE = Path(__file__).resolve().parent
+# this checkout's code, not whichever one the environment was installed from
+sys.path.insert(0, str(HERE.parent))
+
+from clustering.communities import membership_matrix  # noqa: E402
+from clustering.geometry import EARTH_RADIUS_KM, unit_vectors  # noqa: E402
+from clustering.pipeline import ClusterParams, find_clusters  # noqa: E402
+from corpus.sic import national_section_counts  # noqa: E402
+
 DATA = HERE.parent / "../shared/data"
 POSTCODES = DATA / "geography/codepoint_open_2025_04_latlon.csv.gz"
 PLACES = DATA / "geography/lad_centroids_2021.psv"

@@ -10,6 +10,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, triu
+from scipy.sparse.csgraph import connected_components
 
 IntArray = NDArray[np.int64]
 # A community keeps its 2-core: members with at least two partners inside it.
@@ -18,6 +19,10 @@ IntArray = NDArray[np.int64]
 CORE = 2
 SPLIT_MODULARITY = 0.4
 MAX_SPLITS = 3
+# Communities linked with each other at least this share of the density the sparser
+# of them has inside are one group (each needs MERGE_MIN_SIZE members to say).
+MERGE_DENSITY = 0.5
+MERGE_MIN_SIZE = 3
 
 
 def collaboration_matrix(
@@ -109,7 +114,9 @@ def louvain_communities(
     graph.add_weighted_edges_from(edges)
     if graph.number_of_edges() == 0:
         return Partition([], 0.0)
-    found = refined_louvain(graph, graph.nodes, resolution, seed, min_size)
+    found = merge_dense_neighbours(
+        graph, refined_louvain(graph, graph.nodes, resolution, seed, min_size)
+    )
     total = graph.size(weight="weight")
     strength = dict(graph.degree(weight="weight"))
     modularity = nx.community.modularity(
@@ -169,6 +176,39 @@ def refined_louvain(
         else:
             found.append(set(part))
     return found
+
+
+def merge_dense_neighbours(graph: nx.Graph, parts: list[set[int]]) -> list[set[int]]:
+    """Join communities that collaborate with each other at least MERGE_DENSITY times
+    as densely (links per member pair) as the sparser of the two does inside.
+
+    Louvain can leave a dense group in pieces, and its re-runs on small subgraphs,
+    whose null model is small, do so more readily: pieces of one group link to each
+    other about as densely as inside, while separate groups share a link or two.
+    """
+    label = {v: k for k, part in enumerate(parts) for v in part}
+    ends = np.array(
+        [(label[u], label[v]) for u, v in graph.edges()], dtype=np.int64
+    ).reshape(-1, 2)
+    size = np.array([len(part) for part in parts], dtype=float)
+    same = ends[:, 0] == ends[:, 1]
+    inside = np.bincount(ends[same, 0], minlength=len(parts))
+    density = 2 * inside / np.maximum(size * (size - 1), 1)
+    pairs, links = np.unique(np.sort(ends[~same], axis=1), axis=0, return_counts=True)
+    a, b = pairs[:, 0], pairs[:, 1]
+    sparser = np.minimum(density[a], density[b])
+    join = (
+        (np.minimum(size[a], size[b]) >= MERGE_MIN_SIZE)
+        & (sparser > 0)
+        & (links / (size[a] * size[b]) >= MERGE_DENSITY * sparser)
+    )
+    n = len(parts)
+    joined = coo_matrix((np.ones(int(join.sum())), (a[join], b[join])), shape=(n, n))
+    _, group = connected_components(joined, directed=False)
+    merged: dict[int, set[int]] = {}
+    for k, part in enumerate(parts):
+        merged.setdefault(int(group[k]), set()).update(part)
+    return list(merged.values())
 
 
 def weighted_degree(adjacency: csr_matrix, members: IntArray) -> NDArray[np.float64]:

@@ -46,6 +46,7 @@ class ClusterParams:
     min_size: int = 10
     distance_km: float = 2.0
     concentration: float = 1.5
+    significance: float = 0.01
     colocated_km: float = 25.0
     colocated_share: float = 0.75
     specialised_share: float = 0.4
@@ -192,6 +193,7 @@ def spatial_candidates(
         min_samples=params.min_size,
         min_size=params.min_size,
         concentration=params.concentration,
+        significance=params.significance,
     )
     runs = [(str(s), active & (sector == s), active) for s in _sectors(sector, active)]
     runs.append((POOLED, active, np.ones(len(sites), dtype=bool)))

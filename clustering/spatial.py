@@ -11,6 +11,19 @@ drown them in the background. Dense cells within
 ``distance_km`` of each other form one cluster; its members are the group's
 sites in those cells (border sites are left out, as in DBSCAN*).
 
+When there is a background, the dense cells only say where to look. DBSCAN gives
+every site within ``distance_km`` of a dense spot a dense neighbourhood, so a tight
+group in a city would take in the group's ordinary sites for 2 km around it. A
+group site within reach of a dense cell is a member only when the group is
+significantly over-represented among its nearest background sites: in the discs
+reaching its ``min_size``-th, twice and four times as many nearest (itself and
+every site at the edge's distance included), more group sites than chance at the
+group's overall share allows (one-sided binomial test, ``significance`` split over
+the three windows). Windows of nearest sites adapt to the density, a hundred
+metres in a city centre, kilometres in the country. Members within each other's
+widest window, and within ``distance_km``, form one cluster, so two hot spots in
+one city are two clusters.
+
 Distances are measured between cell centres, so the neighbourhood's edge is exact
 only to about a cell width. The cost is O(n log n) whatever the density, which is
 what lets 3 million sites run on one machine.
@@ -25,6 +38,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from scipy.stats import binom
 
 from clustering.geometry import central_longitude, sinusoidal_km
 
@@ -32,6 +47,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 CELLS_PER_RADIUS = 4
 SCALES = (4, 2, 1)  # neighbourhood radii tested, in cells: the distance, /2, /4
+WINDOWS = (1, 2, 4)  # nearest-site windows tested, in multiples of min_size
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,11 @@ class _Grid:
             total += np.where(hit, counts[pos], 0)
         return total
 
+    def within_reach(self, cells: IntArray, core: IntArray) -> BoolArray:
+        """Which of ``cells`` lie within the radius of any of the sorted ``core``."""
+        ones = np.ones(len(core), dtype=np.int64)
+        return self.neighbourhood_sums(cells, core, ones, CELLS_PER_RADIUS) > 0
+
     def neighbour_pairs(self, cells: IntArray) -> tuple[IntArray, IntArray]:
         """Index pairs (i, j) of the given sorted cells that lie within the radius."""
         rows, cols = [], []
@@ -104,13 +125,24 @@ class SpatialIndex:
         x = np.where(self.located, x, 0.0 if anchor is None else x[anchor])
         y = np.where(self.located, y, 0.0 if anchor is None else y[anchor])
         self.grid = _Grid.of(x, y, distance_km / CELLS_PER_RADIUS)
+        self.xy = np.column_stack([x, y])
+        self.distance_km = distance_km
         self._background: dict[bytes, tuple[int, IntArray, IntArray]] = {}
+        self._trees: dict[bytes, tuple[IntArray, cKDTree]] = {}
 
     def _background_counts(self, mask: BoolArray) -> tuple[int, IntArray, IntArray]:
-        key = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+        key = _mask_key(mask)
         if key not in self._background:
             self._background[key] = (int(mask.sum()), *self.grid.counts(mask))
         return self._background[key]
+
+    def _background_tree(self, mask: BoolArray) -> tuple[IntArray, cKDTree]:
+        """The masked sites and a k-d tree over their projected positions."""
+        key = _mask_key(mask)
+        if key not in self._trees:
+            sites = np.flatnonzero(mask)
+            self._trees[key] = (sites, cKDTree(self.xy[sites]))
+        return self._trees[key]
 
     def clusters(
         self,
@@ -120,12 +152,14 @@ class SpatialIndex:
         min_samples: int,
         min_size: int,
         concentration: float,
+        significance: float = 0.01,
     ) -> IntArray:
         """Cluster label (0, 1, ...) of every site, -1 for sites in no cluster.
 
         Only ``group`` sites get labels; ``background`` (a superset of the group)
-        is what concentration is measured against. When the group is the whole
-        background there is nothing to compare with and density alone decides.
+        is what concentration and excess are measured against. When the group is
+        the whole background there is nothing to compare with and density alone
+        decides (DBSCAN*).
         """
         labels = np.full(len(self.located), -1, dtype=np.int64)
         group = group & self.located
@@ -144,9 +178,76 @@ class SpatialIndex:
                 b_near = self.grid.neighbourhood_sums(g_keys, b_keys, b_counts, radius)
                 scale_dense &= g_near * n_background >= concentration * n_group * b_near
             dense |= scale_dense
+        if compare:
+            reach = g_keys[self.grid.within_reach(g_keys, g_keys[dense])]
+            share = n_group / n_background
+            return self._excess_clusters(
+                group, background, reach, share, min_size, significance
+            )
         site_labels = self._connect(g_keys[dense], self.grid.keys[group], min_size)
         labels[np.flatnonzero(group)] = site_labels
         return labels
+
+    def _excess_clusters(
+        self,
+        group: BoolArray,
+        background: BoolArray,
+        reach: IntArray,
+        share: float,
+        min_size: int,
+        significance: float,
+    ) -> IntArray:
+        """Label the group sites in the ``reach`` cells where the group is
+        significantly over-represented among their nearest background sites; members
+        within each other's widest window (and distance_km) join.
+
+        A window is the disc out to the k-th nearest background site, every site at
+        that distance included: sites often share a postcode's coordinates, and
+        which of a pile counted as "the k nearest" would be arbitrary.
+        """
+        labels = np.full(len(self.located), -1, dtype=np.int64)
+        sites = np.flatnonzero(group)
+        if len(reach) == 0:
+            return labels
+        tested = sites[_find(reach, self.grid.keys[sites])[1]]
+        pool, tree = self._background_tree(background)
+        group_tree = cKDTree(self.xy[sites])
+        windows = sorted({min(min_size * m, len(pool)) for m in WINDOWS})
+        distance, _ = tree.query(self.xy[tested], k=max(windows))
+        distance = distance.reshape(len(tested), -1)
+        excess = np.zeros(len(tested), dtype=bool)
+        for window in windows:
+            radius = distance[:, window - 1] * (1 + 1e-9) + 1e-9
+            total = tree.query_ball_point(self.xy[tested], radius, return_length=True)
+            count = group_tree.query_ball_point(
+                self.xy[tested], radius, return_length=True
+            )
+            chance = binom.sf(count - 2, total - 1, share)  # P(>= count - 1 others)
+            excess |= chance <= significance / len(WINDOWS)
+        members = tested[excess]
+        widest = distance[:, -1] * (1 + 1e-9) + 1e-9
+        reach_km = np.minimum(widest[excess], self.distance_km)
+        near = cKDTree(self.xy[members]).query_ball_point(self.xy[members], reach_km)
+        a = np.repeat(members, [len(x) for x in near])
+        b = members[np.concatenate(near).astype(np.int64)] if len(members) else a
+        return self._components(a, b, members, min_size)
+
+    def _components(
+        self, a: IntArray, b: IntArray, members: IntArray, min_size: int
+    ) -> IntArray:
+        """Label ``members`` (sorted sites) by the connected components of the
+        links a-b between them; components under min_size are dropped."""
+        labels = np.full(len(self.located), -1, dtype=np.int64)
+        if len(members) == 0:
+            return labels
+        i, j = np.searchsorted(members, a), np.searchsorted(members, b)
+        n = len(members)
+        graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+        _, component = connected_components(graph, directed=False)
+        sizes = np.bincount(component)
+        big = sizes[component] >= min_size
+        labels[members[big]] = component[big]
+        return _renumber(labels)
 
     def _connect(self, core: IntArray, site_cells: IntArray, min_size: int) -> IntArray:
         """Label sites by the connected component of dense cells they sit in."""
@@ -160,6 +261,10 @@ class SpatialIndex:
         sizes = np.bincount(labels[in_core], minlength=int(component.max()) + 1)
         big = in_core & (sizes[np.maximum(labels, 0)] >= min_size)
         return _renumber(np.where(big, labels, -1))
+
+
+def _mask_key(mask: BoolArray) -> bytes:
+    return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
 
 
 def _find(keys: IntArray, wanted: IntArray) -> tuple[IntArray, BoolArray]:

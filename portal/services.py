@@ -237,6 +237,7 @@ def cluster_params(settings: Settings) -> ClusterParams:
         min_size=c.min_cluster_size,
         distance_km=c.distance_km,
         concentration=c.concentration,
+        significance=c.significance,
         colocated_km=c.colocated_km,
         colocated_share=c.colocated_share,
         specialised_share=c.specialised_share,

@@ -103,6 +103,14 @@ class ClusteringSettings(BaseModel):
         description="A sector's local share must be this many times its overall share "
         "for its sites to count as dense (per-sector runs).",
     )
+    significance: float = Field(
+        0.01,
+        gt=0,
+        le=1,
+        description="Test level for a site's membership of a density cluster when "
+        "there is a background: the group must be over-represented among its "
+        "nearest sites beyond chance at this level.",
+    )
     colocated_km: float = Field(
         25.0, gt=0, description="Radius from the centre for the co-location test."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
@@ -10,6 +11,7 @@ from clustering.communities import (
     InternalLinks,
     collaboration_matrix,
     louvain_communities,
+    merge_dense_neighbours,
     weighted_degree,
 )
 
@@ -129,3 +131,60 @@ def test_louvain_without_links_finds_nothing() -> None:
         matrix(5, []), np.ones(5, bool), min_size=1, resolution=1.0, seed=0
     )
     assert partition.communities == [] and partition.modularity == 0.0
+
+
+def _halves_of_a_dense_group() -> tuple[nx.Graph, list[set[int]]]:
+    """Twelve nodes, every pair linked but those between 0 and 6, 1 and 7, ...:
+    one dense group, handed over as its two halves."""
+    graph = nx.Graph()
+    graph.add_edges_from(
+        (u, v) for u in range(12) for v in range(u + 1, 12) if v - u != 6
+    )
+    return graph, [set(range(6)), set(range(6, 12))]
+
+
+def test_the_halves_of_one_dense_group_are_joined() -> None:
+    graph, halves = _halves_of_a_dense_group()
+    # 30 of 36 pairs across (0.83) against full density inside the halves
+    assert merge_dense_neighbours(graph, halves) == [set(range(12))]
+
+
+def test_two_dense_groups_sharing_one_link_stay_apart() -> None:
+    graph = nx.Graph()
+    graph.add_edges_from(nx.complete_graph(range(6)).edges)
+    graph.add_edges_from(nx.complete_graph(range(6, 12)).edges)
+    graph.add_edge(0, 6)  # 1 of 36 pairs across
+    parts = [set(range(6)), set(range(6, 12))]
+    assert merge_dense_neighbours(graph, parts) == parts
+
+
+def test_parts_too_small_to_have_a_density_are_never_joined() -> None:
+    # a pair hangs on a triangle by two links: 2 of 6 pairs across is dense
+    # enough, but a two-member part's density (its one link) says nothing
+    graph = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (3, 0), (4, 1)])
+    parts = [{0, 1, 2}, {3, 4}]
+    assert merge_dense_neighbours(graph, parts) == parts
+
+
+def test_a_dense_group_among_sparse_links_is_found_whole_and_alone() -> None:
+    # a group of 40 with a third of its pairs linked, among 400 sites with one
+    # random link each: the merge must not glue it to the sparse pieces around it
+    rng = np.random.default_rng(0)
+    a, b = np.triu_indices(40, 1)
+    linked = rng.random(len(a)) < 1 / 3
+    others = rng.integers(40, 440, size=(400, 2))
+    edges = [(int(x), int(y), 1.0) for x, y in zip(a[linked], b[linked], strict=True)]
+    edges += [(int(x), int(y), 1.0) for x, y in others if x != y]
+    edges += [(int(i), int(rng.integers(40, 440)), 1.0) for i in range(40)]
+    partition = louvain_communities(
+        matrix(440, edges),
+        np.ones(440, bool),
+        min_size=10,
+        resolution=1.0,
+        seed=0,
+    )
+    best = max(
+        partition.communities, key=lambda c: len(set(c.members) & set(range(40)))
+    )
+    assert set(range(40)) <= set(best.members.tolist())
+    assert len(best.members) <= 43

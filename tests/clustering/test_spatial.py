@@ -149,9 +149,11 @@ def test_concentration_against_the_background() -> None:
     background = np.ones(24, bool)
     idx = index(lat, lon)
     assert (idx.clusters(group, background, **OPTIONS) == -1).all()
-    # concentration 1.0 asks only "as common locally as overall": passes
+    # concentration 1.0 asks only "as common locally as overall", so the cells are
+    # dense; but no group site has more group sites among its nearest than its
+    # overall share allows: still no cluster
     even = {**OPTIONS, "concentration": 1.0}
-    assert members(idx.clusters(group, background, **even)) == [set(range(12))]
+    assert (idx.clusters(group, background, **even) == -1).all()
     # with nothing to compare with, density alone decides
     assert members(idx.clusters(group, group, **OPTIONS)) == [set(range(12))]
 
@@ -227,3 +229,83 @@ def test_results_do_not_depend_on_row_order() -> None:
         )
         found = {frozenset(order[list(m)].tolist()) for m in members(shuffled)}
         assert found == expected
+
+
+def town(
+    centre: tuple[float, float], side: int = 25, spacing_km: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A square lattice of sites 6 km across, every 20th of them in the group (5%):
+    a town whose group sites are spread evenly, with no hot spot of their own."""
+    half = (side - 1) * spacing_km / 2
+    points = [
+        offset(*centre, i * spacing_km - half, j * spacing_km - half)
+        for i in range(side)
+        for j in range(side)
+    ]
+    lat, lon = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    return lat, lon, np.arange(side * side) % 20 == 0
+
+
+def _two_spots_in_a_town() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two tight groups of 15 (300 m across), 1.5 km apart, in the town's centre."""
+    leeds = CITIES["Leeds"]
+    a_lat, a_lon = spot(*offset(*leeds, -0.75, 0.0), 15, spread_km=0.15, seed=4)
+    b_lat, b_lon = spot(*offset(*leeds, 0.75, 0.0), 15, spread_km=0.15, seed=5)
+    t_lat, t_lon, t_group = town(leeds)
+    lat, lon = np.r_[a_lat, b_lat, t_lat], np.r_[a_lon, b_lon, t_lon]
+    return lat, lon, np.r_[np.ones(30, bool), t_group]
+
+
+def test_a_tight_group_in_a_town_leaves_out_the_ordinary_sites_around_it() -> None:
+    lat, lon, group = _two_spots_in_a_town()
+    labels = index(lat, lon, 2.0).clusters(group, np.ones(len(lat), bool), **OPTIONS)
+    found = sorted(members(labels), key=min)
+    assert len(found) == 2
+    assert set(range(15)) <= found[0] and set(range(15, 30)) <= found[1]
+    # at most the odd town site right beside a group, of the 32 in the town
+    assert all(len(f) - 15 <= 2 for f in found)
+
+
+def test_by_density_alone_the_same_groups_take_in_the_town_and_join() -> None:
+    # what the excess test prevents: DBSCAN* makes every cell within 2 km of a
+    # tight group dense, so the group's ordinary sites there join it
+    lat, lon, group = _two_spots_in_a_town()
+    labels = index(lat, lon, 2.0).clusters(group, group, **OPTIONS)
+    found = members(labels)
+    assert len(found) == 1 and set(range(30)) < found[0]
+    assert len(found[0] - set(range(30))) >= 10
+
+
+def test_significance_decides_how_much_excess_makes_a_member() -> None:
+    lat, lon, group = _two_spots_in_a_town()
+    idx = index(lat, lon, 2.0)
+    everyone = np.ones(len(lat), bool)
+    # at a level no count can reach, nobody is a member
+    none = idx.clusters(group, everyone, **OPTIONS, significance=1e-300)
+    assert (none == -1).all()
+    # a strict level keeps exactly the two groups; the default also takes the
+    # town sites right beside them, whose nearest sites are mostly the group's
+    strict = idx.clusters(group, everyone, **OPTIONS, significance=1e-6)
+    assert sorted(members(strict), key=min) == [set(range(15)), set(range(15, 30))]
+    loose = idx.clusters(group, everyone, **OPTIONS, significance=0.01)
+    assert set(np.flatnonzero(strict >= 0)) < set(np.flatnonzero(loose >= 0))
+
+
+def test_sites_sharing_one_point_are_counted_whole_whatever_their_order() -> None:
+    # 12 group and 48 other sites at one postcode's coordinates (20%), and a town
+    # of 625 with 5% in the group: which 10 of the 60 at the point are "the 10
+    # nearest" would be arbitrary (and 10 or 40 of them too few to tell 20% from
+    # 6%), so a window takes in every site at its edge's distance
+    leeds = CITIES["Leeds"]
+    t_lat, t_lon, t_group = town(CITIES["Manchester"])
+    lat = np.r_[np.full(60, leeds[0]), t_lat]
+    lon = np.r_[np.full(60, leeds[1]), t_lon]
+    group = np.r_[np.ones(12, bool), np.zeros(48, bool), t_group]
+    everyone = np.ones(len(lat), bool)
+    labels = index(lat, lon, 2.0).clusters(group, everyone, **OPTIONS)
+    assert members(labels) == [set(range(12))]
+    order = np.random.default_rng(1).permutation(len(lat))
+    shuffled = index(lat[order], lon[order], 2.0).clusters(
+        group[order], everyone, **OPTIONS
+    )
+    assert members(shuffled) == [set(np.flatnonzero(order < 12).tolist())]
