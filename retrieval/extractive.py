@@ -519,9 +519,7 @@ def answers(question: str, best: Candidate, similarity: float) -> bool:
         return True
     if best.context < PARAPHRASE_COVERAGE or similarity < PARAPHRASE_SIMILARITY:
         return False
-    parts = sentences(best.passage.text)
-    around = " ".join(parts[max(0, best.index - 2) : best.index + 2])
-    return names_all(question, f"{around} {_where(best.passage)}")
+    return names_all(question, f"{_around(best)} {_where(best.passage)}")
 
 
 def names_all(question: str, text: str) -> bool:
@@ -536,6 +534,12 @@ def names_all(question: str, text: str) -> bool:
             if not re.fullmatch(SUM_ASKED, name.lower())
         )
     )
+
+
+def _around(candidate: Candidate) -> str:
+    """The sentences around a candidate in its passage: two before, one after."""
+    parts = sentences(candidate.passage.text)
+    return " ".join(parts[max(0, candidate.index - 2) : candidate.index + 2])
 
 
 def _where(passage: Passage) -> str:
@@ -662,13 +666,13 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     name in the question ("3,443 clusters in the UK" is no answer for Scotland);
     another's must also be on its subject and, with its surroundings, cover a fair
     share of the question ("£5 billion" said of a region's digital economy does not
-    answer what a pilot programme in that region received). "More than 600 jobs" said of one
-    project does not answer how many jobs another project in that section
-    creates."""
+    answer what a pilot programme in that region received). "More than 600 jobs"
+    said of one project does not answer how many jobs another project in that
+    section creates."""
     if candidate is best:
-        parts = sentences(best.passage.text)
-        around = " ".join(parts[max(0, best.index - 2) : best.index + 2])
-        return names_all(question, f"{best.text} {around} {_where(best.passage)}")
+        return names_all(
+            question, f"{best.text} {_around(best)} {_where(best.passage)}"
+        )
     if not on_subject(candidate, best) or candidate.context < PARAPHRASE_COVERAGE:
         return False
     return names_all(question, f"{candidate.text} {_where(candidate.passage)}")
