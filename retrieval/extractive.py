@@ -254,7 +254,8 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         kind = question_kind(question)
         found: list[Candidate] = []
-        read: set[tuple[str, str]] = set()  # headings and credits, once per document
+        headings: set[tuple[str, str]] = set()  # each once per document
+        credited: set[str] = set()  # documents whose credit is a candidate
         for rank, passage in enumerate(passages[:PASSAGES_READ]):
             heading = named_stems(question, f"{passage.title} {passage.section or ''}")
             credit = named_stems(question, passage.credit or "")
@@ -264,16 +265,16 @@ class ExtractiveAnswerer:
             # before the section's sentences (index -1); for a question about who
             # published or wrote a document, so is the document's credit (-2)
             said = said_by_heading(passage.section)
-            if said and (passage.document, said) not in read:
-                read.add((passage.document, said))
+            if said and (passage.document, said) not in headings:
+                headings.add((passage.document, said))
                 lines.insert(0, (HEADING, said))
             line = passage.credit_line()
             if (
                 line
                 and CREDIT_ASKED.search(question)
-                and (passage.document, "") not in read
+                and passage.document not in credited
             ):
-                read.add((passage.document, ""))
+                credited.add(passage.document)
                 lines.insert(0, (CREDIT, line))
             stems = [named_stems(question, text) for _i, text in lines]
             for n, (index, text) in enumerate(lines):
