@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.conversation import resolve_followup
-from retrieval.extractive import ExtractiveAnswerer, TermWeights
+from retrieval.extractive import PASSAGES_READ, ExtractiveAnswerer, TermWeights
 from retrieval.passages import Answer, Citation, Passage, Source, Turn
 from retrieval.search import HybridSearch
 from retrieval.text import ACRONYM, content_stems, content_words, sentences, stem
@@ -63,7 +63,7 @@ class QuestionAnswering:
         searcher: HybridSearch,
         extractive: ExtractiveAnswerer,
         generative: GenerativeAnswerer | None = None,
-        top_k: int = 8,
+        top_k: int = PASSAGES_READ,
     ) -> None:
         self.searcher = searcher
         self.extractive = extractive
@@ -72,13 +72,14 @@ class QuestionAnswering:
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         resolved = resolve_followup(question, history)
-        vector = self.searcher.embedder.encode([self._spelled(resolved)])[0]
+        query = self._spelled(resolved)  # what search looks for
+        vector = self.searcher.embedder.encode([query])[0]
         if directory_question(resolved):
-            profiles = self._search(resolved, vector, ("cluster", "organisation"))
+            profiles = self._search(query, vector, ("cluster", "organisation"))
             answer = answer_from_profiles(resolved, profiles)
             if answer is not None:
                 return self._finish(answer, question, resolved, profiles)
-        passages = self._search(resolved, vector, ("document",))
+        passages = self._search(query, vector, ("document",))
         answer = self._answer_documents(resolved, vector, passages, history)
         if answer is None:
             answer = abstain(resolved, passages)
@@ -97,9 +98,9 @@ class QuestionAnswering:
         return question
 
     def _search(
-        self, question: str, vector: np.ndarray, sources: Sequence[Source]
+        self, query: str, vector: np.ndarray, sources: Sequence[Source]
     ) -> list[Passage]:
-        return self.searcher.search(self._spelled(question), 10, sources, vector=vector)
+        return self.searcher.search(query, 10, sources, vector=vector)
 
     def _answer_documents(
         self,
