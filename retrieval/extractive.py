@@ -35,6 +35,7 @@ from retrieval.embedding import Embedder
 from retrieval.passages import Answer, Citation, Passage
 from retrieval.text import (
     ACRONYM,
+    MONTHS,
     PHRASING,
     content_stems,
     content_words,
@@ -64,10 +65,8 @@ NUMBER = re.compile(
     r"|nine)ty|dozen|hundred|thousand|million|billion)\b",
     re.I,
 )
-YEAR = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July"
-    r"|August|September|October|November|December)\b"
-)
+MONTH = re.compile(rf"\b(?:{'|'.join(MONTHS)})\b")
+YEAR = re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|{MONTH.pattern}")
 MONEY = re.compile(r"[£$€]\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion)\b", re.I)
 SHARE = re.compile(r"%|\bper ?cent\b", re.I)
 DEFINING = re.compile(
@@ -116,10 +115,6 @@ AUTHORED = re.compile(r"\bby\b|\bauthor|\bwr[io]te\b|\bwritten\b", re.I)
 LOCATED = re.compile(
     r"\b(?:in|at|to|near|on|across|within|throughout|outside)\s+(?:the\s+)?"
     r"([A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|&))*)"
-)
-MONTH = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October"
-    r"|November|December)\b"
 )
 # Words that give a reason, for a "why" question.
 REASON = re.compile(

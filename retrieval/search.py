@@ -14,7 +14,7 @@ import numpy as np
 from retrieval.embedding import Embedder
 from retrieval.index import IndexUnavailable, VectorIndex
 from retrieval.passages import Passage, Source
-from retrieval.text import fts_query
+from retrieval.text import MONTHS, fts_query
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
 CANDIDATES = 40  # taken from each ranking before fusing
@@ -138,12 +138,6 @@ def passage_from_row(row: Mapping[str, Any]) -> Passage:
         ordinal=row["ordinal"],
         credit=credit(row),
     )
-
-
-MONTHS = (
-    "January February March April May June July August September October"
-    " November December"
-).split()
 
 
 def credit(row: Mapping[str, Any]) -> str | None:

@@ -51,6 +51,10 @@ DEMONYMS = {
     "dutch": "netherlands", "spanish": "spain", "italian": "italy",
 }  # fmt: skip
 POSSESSIVE = re.compile(r"['’]s$")
+MONTHS = (
+    "January February March April May June July August September October"
+    " November December"
+).split()
 # An acronym ("DSIT", "IDBR") and the small words a spelled-out name may hold
 # ("Department for Science, Innovation and Technology").
 ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
