@@ -17,7 +17,10 @@ month for "which month", a person said to hold the role for "who chairs"): from
 the best sentence, from one in the same part of the document that names what the
 question names, or else from the next best sentence that has it, names what the
 question names and answers by itself. For "where", a sentence naming the place
-after "in", "at" or "to" joins a best sentence that names none.
+after "in", "at" or "to" joins a best sentence that names none. An answer that
+starts with a pronoun ("it worked with …") brings the sentence before, which says
+who "it" is, and a sentence that joins the answer and introduces a list brings
+the list.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ NOT_COUNTED = frozenset(
 # "Who is the chief executive of …" asks for a person, not a body.
 ROLE = re.compile(
     r"\b(?:chief executive|ceo|chair(?:man|woman|person)?|chairs|director|head|heads"
-    r"|founder|minister|secretary|author|leader|president|manager|wrote|written)\b",
+    r"|founder|minister|secretary|author|leader|president|manager|mayor|governor"
+    r"|vice-chancellor|principal|wrote|written)\b",
     re.I,
 )
 PERSON = re.compile(
@@ -133,9 +137,24 @@ SUM_ASKED = (
     r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue|gva)\b"
     r"|\bgross value\b"
 )
+# "When" that asks ("when was it founded", "by when"), not "what does it mean when".
+WHEN = (
+    r"^\s*(?:by |since |until )?when\b|[,;]\s*(?:and )?when\b|\band when\b"
+    r"|\bwhen (?:is|was|are|were|did|does|do|will|would|has|have|had|can|could"
+    r"|should|might)\b"
+)
+# "Which company …" asks for a name, as "who" does.
+BODY_ASKED = (
+    r"\b(?:which|what) (?:[\w-]+ )?(?:company|companies|firm|firms|organi[sz]ations?"
+    r"|bod(?:y|ies)|operator|universit(?:y|ies)|institutions?|agenc(?:y|ies))\b"
+)
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
+# A sentence that starts with a pronoun, perhaps after an opening phrase.
+PRONOUN_START = re.compile(
+    r"^(?:[A-Z][\w ]{0,25},\s+)?(?:it|they|its|their|he|she|his|her)\b", re.I
+)
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 Neighbour = Callable[[Passage], "Passage | None"]
@@ -176,12 +195,12 @@ def question_kind(question: str) -> str:
     ):
         return "number"
     if re.search(
-        r"\bwhen\b|\b(?:what|which) (?:year|date|month)\b|\bpoint in time\b"
-        r"|\bhow recent\b|\bas of what\b",
+        WHEN + r"|\b(?:what|which) (?:year|date|month)\b|\bpoint in time\b"
+        r"|\bhow (?:recent|current|up[- ]to[- ]date)\b|\bas of what\b",
         q,
     ):
         return "time"
-    if re.match(r"\s*who\b", q):
+    if re.match(r"\s*who\b", q) or re.search(BODY_ASKED, q):
         return "person"
     if re.match(r"\s*where\b", q) or re.search(r"\bwhere (?:in|is|are|was|were)\b", q):
         return "place"
@@ -239,7 +258,7 @@ class ExtractiveAnswerer:
                 holds_figure(question, kind, c.text) and about(question, c, best)
                 for c in chosen[:2]
             ):
-                return cite(question, passages, chosen)
+                return cite(question, passages, with_antecedent(chosen))
             if i == 0 and holds_figure(question, kind, best.text):
                 return None  # it has one, but not of what was asked
         return None
@@ -325,7 +344,14 @@ class ExtractiveAnswerer:
                 and other.text not in {c.text for c in chosen}
             ):
                 chosen.append(other)
-                covered |= content_stems(other.text)
+                # a sentence that introduces a list brings its items
+                if LIST_INTRO.search(other.text):
+                    chosen += [
+                        item
+                        for item in self._list_items(question, other)
+                        if item.text not in {c.text for c in chosen}
+                    ]
+                covered |= set().union(*(content_stems(c.text) for c in chosen))
         return chosen
 
     def _following(self, best: Candidate) -> list[Candidate]:
@@ -399,6 +425,19 @@ class ExtractiveAnswerer:
         if items and not any(LIST_ITEM.match(c.text) for c in items) and not introduced:
             return []
         return items
+
+
+def with_antecedent(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The answer with the sentence before its first one when that starts with a
+    pronoun ("For instance, it worked with …"): the reader needs to know what "it"
+    is, and the sentence before says."""
+    best = chosen[0]
+    if best.index <= 0 or not PRONOUN_START.match(best.text):
+        return list(chosen)
+    before = sentences(best.passage.text)[best.index - 1]
+    if before in {c.text for c in chosen}:
+        return list(chosen)
+    return [Candidate(best.passage, best.rank, best.index - 1, before), *chosen]
 
 
 def cite(
@@ -529,6 +568,16 @@ def names_all(question: str, text: str) -> bool:
             for _s, _e, name in proper_names(question)
             if not re.fullmatch(SUM_ASKED, name.lower())
         )
+    )
+
+
+def names_one_in_full(question: str, text: str) -> bool:
+    """Whether a text names one of the question's names in full (every word of
+    "Dairy Nexus", not just "Dairy")."""
+    have = named_stems(question, text)
+    return any(
+        named and named <= have
+        for named in (content_stems(name) for _s, _e, name in proper_names(question))
     )
 
 
@@ -671,7 +720,16 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
         )
     if not on_subject(candidate, best) or candidate.context < PARAPHRASE_COVERAGE:
         return False
-    return names_all(question, f"{candidate.text} {_where(candidate.passage)}")
+    if names_all(question, f"{candidate.text} {_where(candidate.passage)}"):
+        return True
+    # "the £8 million Dairy Nexus project" answers "Dairy Nexus at Barony — how
+    # much is it worth" when it names the subject in full and the best sentence,
+    # in the same part, names the rest
+    return (
+        same_part(candidate, best)
+        and names_one_in_full(question, candidate.text)
+        and about(question, best, best)
+    )
 
 
 def list_length(question: str) -> int:

@@ -40,6 +40,7 @@ _PHRASING_LIST = """
     proposed supposed aim aims make made use used happen happened involve involved
     approach ways way known describe described find found identify identified
     show shows showed try tries tried trying achieve achieves achieving
+    summarise summarize outline explain tell give list
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
 # A people's adjective names its place: "the Scottish Government" is Scotland's.

@@ -168,6 +168,14 @@ def test_question_kinds() -> None:
     assert question_kind("Why do clusters matter so much?") == "reason"
     assert question_kind("Number of people employed at the park?") == "number"
     assert question_kind("What point in time does the data reflect?") == "time"
+    assert question_kind("How up to date is the data?") == "time"
+    assert question_kind("Since when has the hub run?") == "time"
+    assert question_kind("And when was it founded?") == "time"
+    # "when" that doesn't ask for a time
+    assert question_kind("What does it mean when it says magic happens?") == "other"
+    # a company, a body or a university is asked for by name, as with "who"
+    assert question_kind("Which energy company runs the gas hub?") == "person"
+    assert question_kind("What organisations fund the scheme?") == "person"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -349,3 +357,61 @@ def test_a_sum_in_the_part_said_of_something_else_is_not_an_answer() -> None:
     ]  # fmt: skip
     asked = "How much funding did the Leeds Growth Accelerator pilot receive?"
     assert ask(asked, passages) is None
+
+
+def test_an_answer_starting_with_a_pronoun_brings_the_sentence_before() -> None:
+    passages = [
+        passage(1, "north", "Lancashire: Defence",
+                "BAE is an anchor of the defence cluster near Preston. For "
+                "instance, it worked with Lancashire Council to open the Wharton "
+                "Robotics Centre."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Who opened the Wharton Robotics Centre?", passages)
+    assert answer is not None and "BAE" in answer.answer
+    assert answer.answer.index("BAE") < answer.answer.index("it worked")
+
+
+def test_a_list_introduced_by_a_joining_sentence_comes_with_it() -> None:
+    passages = [
+        passage(1, "map", "Statement",
+                "Statement from the Minister, Jo Bloggs, on the cluster map."),
+        passage(2, "map", "Goals",
+                "The map supports my three goals for regions: \n  • Raise "
+                "private investment. \n  • Pitch propositions to investors. \n  "
+                "• Create skilled jobs."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Summarise Jo Bloggs' goals for the cluster map", passages)
+    assert answer is not None
+    for item in ("private investment", "propositions", "skilled jobs"):
+        assert item in answer.answer
+
+
+def test_a_sum_naming_the_subject_in_full_in_the_part_answers() -> None:
+    passages = [
+        passage(1, "south", "Dairy",
+                "The Milk Lab project is building a research barn at Barony."),
+        passage(2, "south", "Dairy",
+                "Regional projects include the £8 million Milk Lab project, "
+                "funded by the Borderlands Growth Deal, and other trials."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Milk Lab at Barony - how much is it worth?", passages)
+    assert answer is not None and "£8 million" in answer.answer
+    # naming only part of the subject ("Milk") is not enough
+    passages[1] = passage(2, "south", "Dairy",
+                          "Regional projects include the £8 million Milk Herd "
+                          "project, funded by the Borderlands Growth Deal.")  # fmt: skip
+    assert ask("Milk Lab at Barony - how much is it worth?", passages) is None
+
+
+def test_a_mayor_is_a_role_that_needs_a_person() -> None:
+    passages = [
+        passage(1, "north", "York: Bioeconomy",
+                "The new York and Selby combined authority, with BioYorkshire, "
+                "will have a mayor who brings research assets together."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("Who is the mayor of the York and Selby combined authority?",
+               passages) is None  # fmt: skip
