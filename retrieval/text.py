@@ -40,7 +40,7 @@ _PHRASING_LIST = """
     proposed supposed aim aims make made use used happen happened involve involved
     approach ways way known describe described find found identify identified
     show shows showed try tries tried trying achieve achieves achieving
-    summarise summarize outline explain tell give list
+    summarise summarize outline explain tell give list need needs count counts
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
 # A people's adjective names its place: "the Scottish Government" is Scotland's.
@@ -112,13 +112,20 @@ def content_stems(text: str) -> set[str]:
 
 def fts_query(text: str, limit: int = 32) -> str:
     """An FTS5 expression: any of the question's content words, each quoted so that
-    punctuation or operators in user text can never change the query's meaning."""
+    punctuation or operators in user text can never change the query's meaning. A
+    number is looked for in digits too ("three goals" finds "3 goals")."""
     seen: list[str] = []
     for word in content_words(text):
         token = re.sub(r"[^0-9a-z]+", " ", word).strip()
         for part in token.split():
-            if part not in seen and part not in STOPWORDS and len(part) > 1:
-                seen.append(part)
+            for form in (part, NUMBER_WORDS.get(part)):
+                if (
+                    form
+                    and form not in seen
+                    and form not in STOPWORDS
+                    and (len(form) > 1 or form.isdigit())
+                ):
+                    seen.append(form)
     return " OR ".join(f'"{t}"' for t in seen[:limit])
 
 
