@@ -148,6 +148,30 @@ BODY_ASKED = (
     r"\b(?:which|what) (?:[\w-]+ )?(?:company|companies|firm|firms|organi[sz]ations?"
     r"|bod(?:y|ies)|operator|universit(?:y|ies)|institutions?|agenc(?:y|ies))\b"
 )
+# "What did Raytheon pay for it" asks for a sum too.
+PAY_ASKED = r"\bwhat (?:did|does|do|will|would) [^?]*\bpa(?:y|ys|id)\b"
+# Things measured in money: "how large was the seed funding" asks for a sum.
+MONEY_THINGS = (
+    r"\b(?:fund|funds|funding|investment|investments|grant|grants|budget|deal"
+    r"|endowment|prize|award)\b"
+)
+# "When will …", "when is it due to …": a time still to come when written.
+FUTURE_ASKED = (
+    r"\bwhen will\b|\bby when\b|\bwhen (?:is|are) [^?]*\b(?:due|expected|planned"
+    r"|set|scheduled)\b"
+)
+# A measure of an economy or a business: the sum given must be said to be it.
+# (how it is asked, how a sentence may say it): GVA is "value added to the economy".
+MEASURES = (
+    (re.compile(r"\bgva\b|\bgross value\b", re.I), r"\bgva\b|\bvalue\b"),
+    (
+        re.compile(r"\bturnover\b|\brevenues?\b", re.I),
+        r"\bturnover\b|\brevenues?\b|\bincome\b|\bsales\b",
+    ),
+)
+MEASURE = re.compile("|".join(m.pattern for m, _ in MEASURES), re.I)
+# A year is no amount: "established in 2014" doesn't say how large something was.
+A_YEAR = re.compile(r"(?<![\d,.£$€])\b(?:1[89]\d\d|20\d\d)\b(?![.,]?\d|\s?%)")
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
@@ -189,8 +213,8 @@ def question_kind(question: str) -> str:
     q = (asked[-1] if asked else question).lower()
     if re.search(
         r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
-        r"|number|amount)\b|\b(?:number|amount) of\b|\bvalue of\b|\btotal\b|"
-        + SUM_ASKED,
+        r"|number|amount|rate|size)\b|\b(?:number|amount|size) of\b|\bvalue of\b"
+        r"|\btotal\b|\bnumbers\b|" + SUM_ASKED + "|" + PAY_ASKED,
         q,
     ):
         return "number"
@@ -246,7 +270,7 @@ class ExtractiveAnswerer:
         # sentence that holds it and answers the question by itself
         for i, best in enumerate(ranked):
             if i > 0 and not (
-                holds_figure(question, kind, best.text)
+                holds_figure(question, kind, best)
                 and answers(question, best, similarity[i])
                 and names_all(question, f"{best.text} {_where(best.passage)}")
             ):
@@ -255,11 +279,11 @@ class ExtractiveAnswerer:
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
             if kind not in ("number", "time", "person") or any(
-                holds_figure(question, kind, c.text) and about(question, c, best)
+                holds_figure(question, kind, c) and about(question, c, best)
                 for c in chosen[:2]
             ):
                 return cite(question, passages, with_antecedent(chosen))
-            if i == 0 and holds_figure(question, kind, best.text):
+            if i == 0 and holds_figure(question, kind, best):
                 return None  # it has one, but not of what was asked
         return None
 
@@ -393,15 +417,15 @@ class ExtractiveAnswerer:
         if kind not in ("number", "time", "place") and len(best.text) >= 100:
             return []
         if kind in ("number", "time", "place") and not holds_figure(
-            question, kind, best.text
+            question, kind, best
         ):
-            if following and holds_figure(question, kind, following[0].text):
+            if following and holds_figure(question, kind, following[0]):
                 return following
             # the figure may be further on in the same part of the document
             return [
                 c
                 for c in ranked[1:]
-                if same_part(c, best) and holds_figure(question, kind, c.text)
+                if same_part(c, best) and holds_figure(question, kind, c)
             ][:1]
         return following if len(best.text) < 100 and kind != "place" else []
 
@@ -519,6 +543,12 @@ def answers_amount(question: str, text: str) -> bool:
     """Whether a sentence holds the amount asked for: a sum of money for "how much"
     or "worth", a number next to the thing counted for "how many jobs"."""
     asked = question.lower()
+    if MEASURE.search(asked) and not any(
+        pattern.search(asked) and re.search(said, text, re.I)
+        for pattern, said in MEASURES
+    ):
+        return False  # "£160 million" for an investment zone is not its GVA
+    text = A_YEAR.sub(" ", text)
     counted = re.search(
         r"\b(?:how many|number of) (?:of (?:the |these |those |our )?)?"
         r"((?:[\w-]+ ){0,1}[\w-]+)",
@@ -543,7 +573,10 @@ def answers_amount(question: str, text: str) -> bool:
         return not units and bool(NUMBER.search(text))
     if re.search(r"\b(?:share|percentage|proportion|per ?cent)\b", asked):
         return bool(NUMBER.search(text))  # "5%", "half", "one in four"
-    if re.search(SUM_ASKED + r"|\bvalue\b", asked):
+    if re.search(SUM_ASKED + r"|\bvalue\b|" + PAY_ASKED, asked) or (
+        re.search(r"\bhow (?:large|big)\b|\bsize\b", asked)
+        and re.search(MONEY_THINGS, asked)
+    ):
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
 
@@ -610,10 +643,16 @@ def named_stems(question: str, text: str) -> set[str]:
     return have
 
 
-def holds_figure(question: str, kind: str, text: str) -> bool:
+def holds_figure(question: str, kind: str, candidate: Candidate) -> bool:
     """Whether a sentence holds the figure, date or name a question asks for."""
+    text = candidate.text
     if kind == "number":
         return answers_amount(question, text)
+    if kind == "time" and re.search(FUTURE_ASKED, question, re.I):
+        # "when will it open" asks for a time after the document was written
+        written = [int(y) for y in A_YEAR.findall(candidate.passage.credit or "")]
+        years = [int(y) for y in A_YEAR.findall(text)]
+        return bool(years) and (not written or max(years) >= written[0])
     if kind == "person":
         if ROLE.search(question):
             return names_person(question, text) and holds_role(question, text)

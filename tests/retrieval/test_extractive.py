@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from retrieval.extractive import (
     recase,
 )
 from retrieval.passages import Answer, Passage
-from retrieval.text import content_words, spelling
+from retrieval.text import content_words, fts_query, spelling
 
 
 class SameEverywhere:
@@ -176,6 +177,9 @@ def test_question_kinds() -> None:
     # a company, a body or a university is asked for by name, as with "who"
     assert question_kind("Which energy company runs the gas hub?") == "person"
     assert question_kind("What organisations fund the scheme?") == "person"
+    assert question_kind("Cumbria energy cluster employment numbers") == "number"
+    assert question_kind("What rate of tax credit is recommended?") == "number"
+    assert question_kind("What did Raytheon pay to buy the firm?") == "number"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -415,3 +419,58 @@ def test_a_mayor_is_a_role_that_needs_a_person() -> None:
     ]  # fmt: skip
     assert ask("Who is the mayor of the York and Selby combined authority?",
                passages) is None  # fmt: skip
+
+
+def test_a_year_is_no_amount_and_a_funds_size_is_a_sum() -> None:
+    passages = [
+        passage(1, "north", "Tyne: Space",
+                "Leaders built on initial seed funding to grow the Tyne space "
+                "cluster. Space Tyne was established in 2014."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("How large was the seed funding for the Tyne space cluster?",
+               passages) is None  # fmt: skip
+    passages[0] = passage(1, "north", "Tyne: Space",
+                          "Leaders built on initial seed funding of £2 million to "
+                          "grow the Tyne space cluster.")  # fmt: skip
+    answer = ask("How large was the seed funding for the Tyne space cluster?",
+                 passages)  # fmt: skip
+    assert answer is not None and "£2 million" in answer.answer
+    # what someone paid is a sum too
+    passages[0] = passage(1, "north", "Tyne: Space",
+                          "Orbit UK acquired Tyne Sat Ltd, a firm of 40 engineers, "
+                          "in 2022.")  # fmt: skip
+    assert ask("What did Orbit UK pay to acquire Tyne Sat?", passages) is None
+
+
+def test_when_will_needs_a_time_after_the_document_was_written() -> None:
+    def cyber(text: str) -> list[Passage]:
+        found = passage(1, "north", "Lancashire: Cyber", text)
+        return [replace(found, credit="published by NP11 in 2024"), *FILLER]
+
+    asked = "When will the Cyber Force base in Lancashire be fully operational?"
+    past = cyber("The Cyber Force base came to Lancashire in 2021 and grows.")
+    assert ask(asked, past) is None
+    future = cyber("The Cyber Force base in Lancashire will be fully operational "
+                   "in 2030.")  # fmt: skip
+    answer = ask(asked, future)
+    assert answer is not None and "2030" in answer.answer
+
+
+def test_a_measure_asked_for_needs_the_sum_said_to_be_it() -> None:
+    passages = [
+        passage(1, "north", "Mersey: Health",
+                "The Mersey region's health zone was seeded with £160 million of "
+                "government funding."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("What is the GVA of the Mersey region?", passages) is None
+    passages[0] = passage(1, "north", "Mersey: Health",
+                          "The Mersey region adds £30 billion of value to the "
+                          "economy each year.")  # fmt: skip
+    answer = ask("What is the GVA of the Mersey region?", passages)
+    assert answer is not None and "£30 billion" in answer.answer
+
+
+def test_a_number_word_is_searched_for_in_digits_too() -> None:
+    assert '"3"' in fts_query("What are the three goals?")
