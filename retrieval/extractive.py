@@ -143,6 +143,11 @@ WHEN = (
     r"|\bwhen (?:is|was|are|were|did|does|do|will|would|has|have|had|can|could"
     r"|should|might)\b"
 )
+# "Which region …" asks for a place, as "where" does.
+PLACE_ASKED = (
+    r"\b(?:which|what) (?:[\w-]+ )?(?:region|regions|city|cities|town|towns|county"
+    r"|counties|area|areas|place|places|nation|part of the country)\b"
+)
 # "Which company …" asks for a name, as "who" does.
 BODY_ASKED = (
     r"\b(?:which|what) (?:[\w-]+ )?(?:company|companies|firm|firms|organi[sz]ations?"
@@ -170,6 +175,8 @@ MEASURES = (
     ),
 )
 MEASURE = re.compile("|".join(m.pattern for m, _ in MEASURES), re.I)
+# A count of people in work, asked without "how many": "total employment".
+EMPLOYMENT = re.compile(r"\b(?:employment|workforce|headcount|employ(?:s|ed)?)\b")
 # A year is no amount: "established in 2014" doesn't say how large something was.
 A_YEAR = re.compile(r"(?<![\d,.£$€])\b(?:1[89]\d\d|20\d\d)\b(?![.,]?\d|\s?%)")
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
@@ -214,7 +221,10 @@ def question_kind(question: str) -> str:
     if re.search(
         r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
         r"|number|amount|rate|size)\b|\b(?:number|amount|size) of\b|\bvalue of\b"
-        r"|\btotal\b|\bnumbers\b|" + SUM_ASKED + "|" + PAY_ASKED,
+        r"|\btotal\b|\bnumbers\b|\b(?:what|which|target) figure\b|"
+        + SUM_ASKED
+        + "|"
+        + PAY_ASKED,
         q,
     ):
         return "number"
@@ -226,7 +236,11 @@ def question_kind(question: str) -> str:
         return "time"
     if re.match(r"\s*who\b", q) or re.search(BODY_ASKED, q):
         return "person"
-    if re.match(r"\s*where\b", q) or re.search(r"\bwhere (?:in|is|are|was|were)\b", q):
+    if (
+        re.match(r"\s*where\b", q)
+        or re.search(r"\bwhere (?:in|is|are|was|were)\b", q)
+        or re.search(PLACE_ASKED, q)
+    ):
         return "place"
     if re.search(r"\bwhy\b|\breasons? (?:for|why|that)\b|\bwhat explains\b", q):
         return "reason"
@@ -273,12 +287,13 @@ class ExtractiveAnswerer:
                 holds_figure(question, kind, best)
                 and answers(question, best, similarity[i])
                 and names_all(question, f"{best.text} {_where(best.passage)}")
+                and not names_rival(question, best.text)
             ):
                 continue
             chosen = self._compose(
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
-            if kind not in ("number", "time", "person") or any(
+            if kind not in ("number", "time", "person", "place") or any(
                 holds_figure(question, kind, c) and about(question, c, best)
                 for c in chosen[:2]
             ):
@@ -554,12 +569,16 @@ def answers_amount(question: str, text: str) -> bool:
         r"((?:[\w-]+ ){0,1}[\w-]+)",
         asked,
     )
-    if counted:
-        named = counted.group(1).split()
-        cut = next((i for i, w in enumerate(named) if w in NOT_COUNTED), len(named))
-        units = {
-            stem(w) for w in content_words(" ".join(named[:cut])) if w not in PHRASING
-        }
+    share = re.search(r"\b(?:share|percentage|proportion|per ?cent)\b", asked)
+    employment = EMPLOYMENT.search(asked) and not share
+    if counted or employment:
+        if counted:
+            named = counted.group(1).split()
+            cut = next((i for i, w in enumerate(named) if w in NOT_COUNTED), len(named))
+            words = content_words(" ".join(named[:cut]))
+            units = {stem(w) for w in words if w not in PHRASING}
+        else:  # "employment in the cluster" is counted in people or jobs
+            units = {stem("people"), stem("job"), stem("employment")}
         units |= {alike for unit in units for alike in SAME_UNIT.get(unit, ())}
         tokens = re.findall(r"[\w£$€%][\w£$€%,.-]*", text)
         for i, token in enumerate(tokens):
@@ -571,7 +590,7 @@ def answers_amount(question: str, text: str) -> bool:
                 if units & {stem(t.strip(".,").lower()) for t in near}:
                     return True
         return not units and bool(NUMBER.search(text))
-    if re.search(r"\b(?:share|percentage|proportion|per ?cent)\b", asked):
+    if share:
         return bool(NUMBER.search(text))  # "5%", "half", "one in four"
     if re.search(SUM_ASKED + r"|\bvalue\b|" + PAY_ASKED, asked) or (
         re.search(r"\bhow (?:large|big)\b|\bsize\b", asked)
@@ -612,6 +631,25 @@ def names_one_in_full(question: str, text: str) -> bool:
         named and named <= have
         for named in (content_stems(name) for _s, _e, name in proper_names(question))
     )
+
+
+def names_rival(question: str, text: str) -> bool:
+    """Whether a text names another thing of a kind the question names, and not
+    the question's own: "the Liverpool Freeport" for "the Teesside Freeport"."""
+    have = named_stems(question, text)
+    for _s, _e, name in proper_names(question):
+        head = content_stems(name.split()[-1])
+        own = content_stems(name)
+        if len(name.split()) < 2 or not head or own <= have:
+            continue
+        for _s2, _e2, other in proper_names(text):
+            if (
+                len(other.split()) >= 2
+                and content_stems(other.split()[-1]) == head
+                and not content_stems(other) <= own
+            ):
+                return True
+    return False
 
 
 def _around(candidate: Candidate) -> str:
@@ -753,6 +791,8 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     answer what a pilot programme in that region received). "More than 600 jobs"
     said of one project does not answer how many jobs another project in that
     section creates."""
+    if names_rival(question, candidate.text):
+        return False  # "the Liverpool Freeport opened in 2023": not the Teesside one
     if candidate is best:
         return names_all(
             question, f"{best.text} {_around(best)} {_where(best.passage)}"

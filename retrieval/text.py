@@ -155,7 +155,10 @@ def spelling(acronym: str, text: str) -> str | None:
             continue
         i, k = start, 0
         while i < len(tokens) and k < len(letters):
-            if tokens[i][0] == letters[k] and tokens[i][0].isupper():
+            word = tokens[i]
+            if len(word) > 1 and word.isupper() and letters[k:].startswith(word):
+                k += len(word)  # "UK" in "UK Research and Innovation" (UKRI)
+            elif word[0] == letters[k] and word[0].isupper():
                 k += 1
             elif tokens[i].lower() not in ACRONYM_JOINERS:
                 break

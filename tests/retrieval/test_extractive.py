@@ -180,6 +180,8 @@ def test_question_kinds() -> None:
     assert question_kind("Cumbria energy cluster employment numbers") == "number"
     assert question_kind("What rate of tax credit is recommended?") == "number"
     assert question_kind("What did Raytheon pay to buy the firm?") == "number"
+    assert question_kind("What target figure was set for investment?") == "number"
+    assert question_kind("Which UK region has the most clusters?") == "place"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -474,3 +476,50 @@ def test_a_measure_asked_for_needs_the_sum_said_to_be_it() -> None:
 
 def test_a_number_word_is_searched_for_in_digits_too() -> None:
     assert '"3"' in fts_query("What are the three goals?")
+
+
+def test_a_sentence_about_a_rival_of_the_named_thing_is_no_answer() -> None:
+    passages = [
+        passage(1, "north", "Tees: Chemicals",
+                "The Tees Freeport, a major investment, aims to create jobs."),
+        passage(2, "north", "Mersey: Health",
+                "The Mersey Freeport opened for business in January 2023."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("When did the Tees Freeport open for business?", passages) is None
+    answer = ask("When did the Mersey Freeport open for business?", passages)
+    assert answer is not None and "January 2023" in answer.answer
+
+
+def test_employment_is_counted_in_people_or_jobs() -> None:
+    passages = [
+        passage(1, "north", "Humber: Energy",
+                "The Humber energy cluster has two technical colleges."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("Humber energy cluster total employment", passages) is None
+    passages[0] = passage(1, "north", "Humber: Energy",
+                          "The Humber energy cluster employs 11,000 people.")  # fmt: skip
+    answer = ask("Humber energy cluster total employment", passages)
+    assert answer is not None and "11,000" in answer.answer
+
+
+def test_which_region_needs_a_place_in_the_answer() -> None:
+    passages = [
+        passage(1, "map", "Types",
+                "There are 429 R&D Collaborating clusters and 7 Diverse clusters."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "Which region has the most R&D Collaborating clusters?"
+    assert ask(asked, passages) is None
+    passages[0] = passage(1, "map", "Types",
+                          "Most R&D Collaborating clusters are in the South East, "
+                          "429 in all.")  # fmt: skip
+    answer = ask(asked, passages)
+    assert answer is not None and "South East" in answer.answer
+
+
+def test_an_acronym_spelled_with_an_acronym_inside() -> None:
+    assert spelling("UKRI", "funds from UK Research and Innovation") == (
+        "UK Research and Innovation"
+    )
