@@ -83,9 +83,10 @@ _SAME_UNITS = (
     "job role post",
 )
 SAME_UNIT = {
-    stem(word): frozenset(stem(w) for w in group.split())
+    stem(form): frozenset(stem(f) for w in group.split() for f in (w, w + "s"))
     for group in _SAME_UNITS
     for word in group.split()
+    for form in (word, word + "s")  # "employees" may stem apart from "employee"
 }
 # Words after "how many" that say nothing of what is counted ("how many count as").
 NOT_COUNTED = frozenset(
@@ -134,7 +135,8 @@ CREDIT_ASKED = re.compile(
 )
 # Words that ask for a sum of money (a figure question; the answer needs a sum).
 SUM_ASKED = (
-    r"\bhow much\b|\bworth\b|\bcost\b|\b(?:budget|turnover|income|revenue|gva)\b"
+    r"\bhow much\b|\bworth\b|\bcost\b|\bprice\b"
+    r"|\b(?:budget|turnover|income|revenue|gva)\b"
     r"|\bgross value\b"
 )
 # "When" that asks ("when was it founded", "by when"), not "what does it mean when".
@@ -294,7 +296,7 @@ class ExtractiveAnswerer:
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
             if kind not in ("number", "time", "person", "place") or any(
-                holds_figure(question, kind, c) and about(question, c, best)
+                holds_figure(question, kind, c) and about(question, c, best, terms)
                 for c in chosen[:2]
             ):
                 return cite(question, passages, with_antecedent(chosen))
@@ -782,7 +784,12 @@ def on_subject(candidate: Candidate, best: Candidate) -> bool:
     return same_part(candidate, best) or candidate.context >= MIN_COVERAGE
 
 
-def about(question: str, candidate: Candidate, best: Candidate) -> bool:
+def about(
+    question: str,
+    candidate: Candidate,
+    best: Candidate,
+    terms: Mapping[str, float] | None = None,
+) -> bool:
     """Whether a sentence's figure is about what the question asks of: the best
     sentence's is when it (with its neighbours and heading) names something of each
     name in the question ("3,443 clusters in the UK" is no answer for Scotland);
@@ -790,8 +797,9 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     share of the question ("£5 billion" said of a region's digital economy does not
     answer what a pilot programme in that region received). "More than 600 jobs"
     said of one project does not answer how many jobs another project in that
-    section creates."""
-    if names_rival(question, candidate.text):
+    section creates. A figure said of another year than the one asked about is
+    not an answer either ("£113 million by 2020" for the income in 2023)."""
+    if names_rival(question, candidate.text) or other_year(question, candidate.text):
         return False  # "the Liverpool Freeport opened in 2023": not the Teesside one
     if candidate is best:
         return names_all(
@@ -807,8 +815,18 @@ def about(question: str, candidate: Candidate, best: Candidate) -> bool:
     return (
         same_part(candidate, best)
         and names_one_in_full(question, candidate.text)
-        and about(question, best, best)
+        and about(question, best, best, terms)
     )
+
+
+def other_year(question: str, text: str) -> bool:
+    """Whether a question about a given year ("income in 2023") meets a sentence
+    that gives its figure for other years only."""
+    if question_kind(question) == "time":
+        return False
+    asked = set(A_YEAR.findall(question))
+    said = set(A_YEAR.findall(text))
+    return bool(asked and said and not asked & said)
 
 
 def list_length(question: str) -> int:

@@ -16,7 +16,7 @@ from retrieval.index import IndexUnavailable, VectorIndex
 from retrieval.passages import Passage, Source
 from retrieval.text import MONTHS, fts_query
 
-RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+RRF_K = 30  # reciprocal rank fusion's constant (Cormack et al. use 60; 30 lets a passage at the top of one ranking count a little more)
 CANDIDATES = 40  # taken from each ranking before fusing
 MAX_QUERY_CHARS = 2000
 log = logging.getLogger(__name__)

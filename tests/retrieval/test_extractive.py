@@ -182,6 +182,7 @@ def test_question_kinds() -> None:
     assert question_kind("What did Raytheon pay to buy the firm?") == "number"
     assert question_kind("What target figure was set for investment?") == "number"
     assert question_kind("Which UK region has the most clusters?") == "place"
+    assert question_kind("What price did Orbit UK pay for the firm?") == "number"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -523,3 +524,16 @@ def test_an_acronym_spelled_with_an_acronym_inside() -> None:
     assert spelling("UKRI", "funds from UK Research and Innovation") == (
         "UK Research and Innovation"
     )
+
+
+def test_a_figure_for_another_year_than_asked_is_no_answer() -> None:
+    passages = [
+        passage(1, "north", "Tyne: Space",
+                "The Tyne space cluster had 54 firms earning £113 million in annual "
+                "income and employing 1,365 people by 2020."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("What was the annual income of the Tyne space cluster in 2023?",
+               passages) is None  # fmt: skip
+    answer = ask("Tyne space cluster number of employees 2020", passages)
+    assert answer is not None and "1,365" in answer.answer
