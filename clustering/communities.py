@@ -171,7 +171,7 @@ def refined_louvain(
     next_label = 0
     for members in _groups(labels):
         if len(members) >= 2 * min_size and depth < MAX_SPLITS:
-            sub = graph[members][:, members]
+            sub = _subgraph(graph, members)
             inner = refined_louvain(sub, resolution, seed, min_size, depth + 1)
             found[members] = next_label + inner
             next_label += int(inner.max()) + 1
@@ -179,6 +179,20 @@ def refined_louvain(
             found[members] = next_label
             next_label += 1
     return found
+
+
+def _subgraph(graph: csr_matrix, members: IntArray) -> csr_matrix:
+    """The links among the (ascending) members, renumbered 0, 1, ...: in time
+    proportional to their links, where scipy's column indexing takes time
+    proportional to the whole graph's size (once per community adds up)."""
+    rows = graph[members]
+    where = np.minimum(np.searchsorted(members, rows.indices), len(members) - 1)
+    inside = members[where] == rows.indices
+    row = np.repeat(np.arange(len(members)), np.diff(rows.indptr))
+    return csr_matrix(
+        (rows.data[inside], (row[inside], where[inside])),
+        shape=(len(members), len(members)),
+    )
 
 
 def merge_dense_neighbours(graph: csr_matrix, labels: IntArray) -> IntArray:

@@ -16,7 +16,7 @@ ends when the queue is empty. Work follows the moves, not sweeps over all nodes
 (networkx's Louvain sweeps every node again while any one of them moves, which
 on a large sparse graph means hundreds of sweeps that move a handful of nodes).
 Then each community becomes one node of a coarse graph (S' A S with the
-membership matrix S) and the next level starts, until a level moves nothing.
+membership matrix S, summed in one step) and the next level starts, until a level moves nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import deque
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -144,9 +144,11 @@ def _renumber(labels: IntArray) -> IntArray:
 
 def _aggregate(graph: csr_matrix, labels: IntArray, count: int) -> csr_matrix:
     """The coarse graph whose nodes are the communities: entry (c, d) sums the
-    weights between c's and d's members, (c, c) those inside c (both ways)."""
-    n = graph.shape[0]
-    member = csr_matrix((np.ones(n), (np.arange(n), labels)), shape=(n, count))
-    coarse = csr_matrix(member.T @ graph @ member)
+    weights between c's and d's members, (c, c) those inside c (both ways).
+    That is S' A S for the membership matrix S, built in one step: each entry
+    (i, j) moved to (labels[i], labels[j]), duplicates summed."""
+    rows = np.repeat(labels, np.diff(graph.indptr))
+    cols = labels[graph.indices]
+    coarse = coo_matrix((graph.data, (rows, cols)), shape=(count, count)).tocsr()
     coarse.sum_duplicates()
     return coarse
