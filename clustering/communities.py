@@ -6,11 +6,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
+
+from clustering.louvain import community_terms, louvain, modularity
 
 IntArray = NDArray[np.int64]
 # A community keeps its 2-core: members with at least two partners inside it.
@@ -92,48 +93,41 @@ def louvain_communities(
     seed: int,
     names: NDArray[Any] | None = None,
 ) -> Partition:
-    """Louvain communities (networkx, fixed seed) of the eligible sites' links.
+    """Louvain communities (clustering.louvain, fixed seed) of the eligible sites'
+    links, refined, merged and cut to their cores.
 
-    Nodes are labelled by a hash of each site's name (its id) when given, not by
-    row position: networkx's Louvain visits nodes in an order that depends on
-    their labels, so position labels would let an unrelated new site reshuffle
-    every community."""
+    The graph's nodes are the sites with an eligible link, ordered by a hash of
+    each site's name (its id) when given, not by row position: Louvain visits
+    nodes in a seeded random order of their positions in the graph, so row
+    positions would let a reordered or re-read directory reshuffle every community."""
     upper = triu(adjacency, k=1).tocoo()
     keep = eligible[upper.row] & eligible[upper.col]
     rows, cols = upper.row[keep], upper.col[keep]
-    used = np.unique(np.concatenate([rows, cols]))
-    label = dict(zip(used.tolist(), _stable_labels(used, names), strict=True))
-    position = {v: k for k, v in label.items()}
-    edges = sorted(
-        (min(label[a], label[b]), max(label[a], label[b]), w)
-        for a, b, w in zip(
-            rows.tolist(), cols.tolist(), upper.data[keep].tolist(), strict=True
-        )
-    )
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(edges)
-    if graph.number_of_edges() == 0:
+    if len(rows) == 0:
         return Partition([], 0.0)
+    used = np.unique(np.concatenate([rows, cols]))
+    site = used[np.argsort(_stable_labels(used, names), kind="stable")]
+    node = np.empty(len(used), dtype=np.int64)  # graph node of each used site
+    node[np.searchsorted(used, site)] = np.arange(len(site))
+    graph = collaboration_matrix(
+        len(site),
+        node[np.searchsorted(used, rows)],
+        node[np.searchsorted(used, cols)],
+        upper.data[keep],
+    )
     found = merge_dense_neighbours(
-        graph, refined_louvain(graph, graph.nodes, resolution, seed, min_size)
+        graph, refined_louvain(graph, resolution, seed, min_size)
     )
-    total = graph.size(weight="weight")
-    strength = dict(graph.degree(weight="weight"))
-    modularity = nx.community.modularity(
-        graph, found, weight="weight", resolution=resolution
-    )
+    partition_modularity = modularity(graph, found, resolution)
+    cored = np.where(k_core(graph, found, CORE), found, -1)
+    terms = community_terms(graph, cored, resolution)
     kept = []
-    for found_community in found:
-        community = set(nx.k_core(graph.subgraph(found_community), CORE))
-        if len(community) < min_size:
-            continue
-        members = np.array(sorted(position[v] for v in community), dtype=np.int64)
-        inside = graph.subgraph(community).size(weight="weight")
-        degree = sum(strength[v] for v in community)
-        term = inside / total - resolution * (degree / (2 * total)) ** 2
-        kept.append(Community(members, float(term)))
+    for label, members in enumerate(_groups(cored)):
+        if len(members) >= min_size:
+            members = np.sort(site[members]).astype(np.int64)
+            kept.append(Community(members, float(terms[label])))
     kept.sort(key=lambda c: (-len(c.members), int(c.members[0])))
-    return Partition(kept, float(modularity))
+    return Partition(kept, partition_modularity)
 
 
 def _stable_labels(used: IntArray, names: NDArray[Any] | None) -> list[int]:
@@ -148,51 +142,75 @@ def _stable_labels(used: IntArray, names: NDArray[Any] | None) -> list[int]:
     return labels
 
 
+def _groups(labels: IntArray) -> list[IntArray]:
+    """The nodes of each label 0, 1, ... (in ascending order; -1 is left out)."""
+    count = int(labels.max()) + 1 if len(labels) else 0
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    return [order[bounds[k] : bounds[k + 1]] for k in range(count)]
+
+
 def refined_louvain(
-    graph: nx.Graph,
-    nodes: Any,
+    graph: csr_matrix,
     resolution: float,
     seed: int,
     min_size: int,
     depth: int = 0,
-) -> list[set[int]]:
+) -> IntArray:
     """Louvain, then Louvain again inside each community while that finds strong
     structure (modularity >= SPLIT_MODULARITY): the usual remedy for modularity's
-    resolution limit, which merges small dense groups in a large network."""
-    sub = graph.subgraph(nodes)
-    parts = nx.community.louvain_communities(
-        sub, weight="weight", resolution=resolution, seed=seed
-    )
+    resolution limit, which merges small dense groups in a large network.
+    Returns a community label (0, 1, ...) for each node of the graph."""
+    labels = louvain(graph, resolution=resolution, seed=seed)
+    count = int(labels.max()) + 1 if len(labels) else 0
     if depth > 0 and (
-        len(parts) < 2
-        or nx.community.modularity(sub, parts, weight="weight", resolution=resolution)
-        < SPLIT_MODULARITY
+        count < 2 or modularity(graph, labels, resolution) < SPLIT_MODULARITY
     ):
-        return [set(nodes)]
-    found: list[set[int]] = []
-    for part in parts:
-        if len(part) >= 2 * min_size and depth < MAX_SPLITS:
-            found += refined_louvain(graph, part, resolution, seed, min_size, depth + 1)
+        return np.zeros(graph.shape[0], dtype=np.int64)
+    found = np.empty(graph.shape[0], dtype=np.int64)
+    next_label = 0
+    for members in _groups(labels):
+        if len(members) >= 2 * min_size and depth < MAX_SPLITS:
+            sub = _subgraph(graph, members)
+            inner = refined_louvain(sub, resolution, seed, min_size, depth + 1)
+            found[members] = next_label + inner
+            next_label += int(inner.max()) + 1
         else:
-            found.append(set(part))
+            found[members] = next_label
+            next_label += 1
     return found
 
 
-def merge_dense_neighbours(graph: nx.Graph, parts: list[set[int]]) -> list[set[int]]:
+def _subgraph(graph: csr_matrix, members: IntArray) -> csr_matrix:
+    """The links among the (ascending) members, renumbered 0, 1, ...: in time
+    proportional to their links, where scipy's column indexing takes time
+    proportional to the whole graph's size (once per community adds up)."""
+    rows = graph[members]
+    where = np.minimum(np.searchsorted(members, rows.indices), len(members) - 1)
+    inside = members[where] == rows.indices
+    row = np.repeat(np.arange(len(members)), np.diff(rows.indptr))
+    return csr_matrix(
+        (rows.data[inside], (row[inside], where[inside])),
+        shape=(len(members), len(members)),
+    )
+
+
+def merge_dense_neighbours(graph: csr_matrix, labels: IntArray) -> IntArray:
     """Join communities that collaborate with each other at least MERGE_DENSITY times
     as densely (links per member pair) as the sparser of the two does inside.
 
     Louvain can leave a dense group in pieces, and its re-runs on small subgraphs,
     whose null model is small, do so more readily: pieces of one group link to each
     other about as densely as inside, while separate groups share a link or two.
+    Takes and returns a community label (0, 1, ...) for each node; the joined
+    communities are numbered in order of their lowest old label.
     """
-    label = {v: k for k, part in enumerate(parts) for v in part}
-    ends = np.array(
-        [(label[u], label[v]) for u, v in graph.edges()], dtype=np.int64
-    ).reshape(-1, 2)
-    size = np.array([len(part) for part in parts], dtype=float)
+    upper = triu(graph, k=1).tocoo()
+    ends = np.stack([labels[upper.row], labels[upper.col]], axis=1)
+    n = int(labels.max()) + 1 if len(labels) else 0
+    size = np.bincount(labels, minlength=n).astype(float)
     same = ends[:, 0] == ends[:, 1]
-    inside = np.bincount(ends[same, 0], minlength=len(parts))
+    inside = np.bincount(ends[same, 0], minlength=n)
     density = 2 * inside / np.maximum(size * (size - 1), 1)
     pairs, links = np.unique(np.sort(ends[~same], axis=1), axis=0, return_counts=True)
     a, b = pairs[:, 0], pairs[:, 1]
@@ -202,13 +220,35 @@ def merge_dense_neighbours(graph: nx.Graph, parts: list[set[int]]) -> list[set[i
         & (sparser > 0)
         & (links / (size[a] * size[b]) >= MERGE_DENSITY * sparser)
     )
-    n = len(parts)
     joined = coo_matrix((np.ones(int(join.sum())), (a[join], b[join])), shape=(n, n))
     _, group = connected_components(joined, directed=False)
-    merged: dict[int, set[int]] = {}
-    for k, part in enumerate(parts):
-        merged.setdefault(int(group[k]), set()).update(part)
-    return list(merged.values())
+    merged: IntArray = group[labels].astype(np.int64)
+    return merged
+
+
+def k_core(graph: csr_matrix, labels: IntArray, k: int) -> NDArray[np.bool_]:
+    """Which nodes are in the k-core of their community: the largest part of it in
+    which every member has at least k partners (linked nodes) inside the part.
+    Peels members with fewer, and then those their leaving leaves with fewer."""
+    coo = graph.tocoo()
+    inside = (labels[coo.row] == labels[coo.col]) & (coo.row != coo.col)
+    n = graph.shape[0]
+    links = csr_matrix(
+        (np.ones(int(inside.sum())), (coo.row[inside], coo.col[inside])), shape=(n, n)
+    )
+    indptr, indices = links.indptr.tolist(), links.indices.tolist()
+    partners = np.diff(links.indptr).tolist()
+    keep = [count >= k for count in partners]
+    peel = [v for v in range(n) if not keep[v]]
+    while peel:
+        v = peel.pop()
+        for u in indices[indptr[v] : indptr[v + 1]]:
+            if keep[u]:
+                partners[u] -= 1
+                if partners[u] < k:
+                    keep[u] = False
+                    peel.append(u)
+    return np.array(keep, dtype=bool)
 
 
 def weighted_degree(adjacency: csr_matrix, members: IntArray) -> NDArray[np.float64]:

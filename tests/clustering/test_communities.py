@@ -10,6 +10,7 @@ from scipy.sparse import csr_matrix
 from clustering.communities import (
     InternalLinks,
     collaboration_matrix,
+    k_core,
     louvain_communities,
     merge_dense_neighbours,
     weighted_degree,
@@ -133,37 +134,73 @@ def test_louvain_without_links_finds_nothing() -> None:
     assert partition.communities == [] and partition.modularity == 0.0
 
 
-def _halves_of_a_dense_group() -> tuple[nx.Graph, list[set[int]]]:
+def _labels(parts: list[set[int]]) -> np.ndarray:
+    labels = np.empty(sum(len(p) for p in parts), dtype=np.int64)
+    for k, part in enumerate(parts):
+        labels[sorted(part)] = k
+    return labels
+
+
+def _parts(labels: np.ndarray) -> list[set[int]]:
+    return [set(np.flatnonzero(labels == k).tolist()) for k in range(labels.max() + 1)]
+
+
+def _halves_of_a_dense_group() -> tuple[csr_matrix, list[set[int]]]:
     """Twelve nodes, every pair linked but those between 0 and 6, 1 and 7, ...:
     one dense group, handed over as its two halves."""
-    graph = nx.Graph()
-    graph.add_edges_from(
-        (u, v) for u in range(12) for v in range(u + 1, 12) if v - u != 6
-    )
-    return graph, [set(range(6)), set(range(6, 12))]
+    edges = [(u, v, 1.0) for u in range(12) for v in range(u + 1, 12) if v - u != 6]
+    return matrix(12, edges), [set(range(6)), set(range(6, 12))]
 
 
 def test_the_halves_of_one_dense_group_are_joined() -> None:
     graph, halves = _halves_of_a_dense_group()
     # 30 of 36 pairs across (0.83) against full density inside the halves
-    assert merge_dense_neighbours(graph, halves) == [set(range(12))]
+    assert _parts(merge_dense_neighbours(graph, _labels(halves))) == [set(range(12))]
 
 
 def test_two_dense_groups_sharing_one_link_stay_apart() -> None:
-    graph = nx.Graph()
-    graph.add_edges_from(nx.complete_graph(range(6)).edges)
-    graph.add_edges_from(nx.complete_graph(range(6, 12)).edges)
-    graph.add_edge(0, 6)  # 1 of 36 pairs across
+    edges = [(u, v, 1.0) for u in range(6) for v in range(u + 1, 6)]
+    edges += [(u, v, 1.0) for u in range(6, 12) for v in range(u + 1, 12)]
+    edges.append((0, 6, 1.0))  # 1 of 36 pairs across
     parts = [set(range(6)), set(range(6, 12))]
-    assert merge_dense_neighbours(graph, parts) == parts
+    assert _parts(merge_dense_neighbours(matrix(12, edges), _labels(parts))) == parts
 
 
 def test_parts_too_small_to_have_a_density_are_never_joined() -> None:
     # a pair hangs on a triangle by two links: 2 of 6 pairs across is dense
     # enough, but a two-member part's density (its one link) says nothing
-    graph = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (3, 0), (4, 1)])
+    edges = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (3, 4, 1.0), (3, 0, 1.0)]
+    edges.append((4, 1, 1.0))
     parts = [{0, 1, 2}, {3, 4}]
-    assert merge_dense_neighbours(graph, parts) == parts
+    assert _parts(merge_dense_neighbours(matrix(5, edges), _labels(parts))) == parts
+
+
+def test_k_core_peels_chains_inside_each_community_only() -> None:
+    # community 0: a triangle 0-1-2 with a tail 2-3-4; community 1: a square 5-8
+    # and 9, linked to the triangle (a link to another community does not count)
+    edges = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (2, 3, 1.0), (3, 4, 1.0)]
+    edges += [(5, 6, 1.0), (6, 7, 1.0), (7, 8, 1.0), (8, 5, 1.0), (9, 0, 1.0)]
+    edges.append((9, 1, 1.0))
+    labels = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    core = k_core(matrix(10, edges), labels, 2)
+    assert np.flatnonzero(core).tolist() == [0, 1, 2, 5, 6, 7, 8]
+
+
+def test_k_core_matches_networkx_on_random_communities() -> None:
+    rng = np.random.default_rng(3)
+    ends = rng.integers(0, 300, size=(700, 2))
+    edges = [(int(a), int(b), 1.0) for a, b in ends if a != b]
+    graph = matrix(300, edges)
+    labels = rng.integers(0, 6, size=300)
+    for k in (2, 3):
+        core = k_core(graph, labels, k)
+        expected: set[int] = set()
+        for label in range(6):
+            members = np.flatnonzero(labels == label).tolist()
+            whole = nx.Graph()
+            whole.add_edges_from((a, b) for a, b, _ in edges)
+            expected |= set(nx.k_core(whole.subgraph(members), k))
+        assert set(np.flatnonzero(core).tolist()) == expected
 
 
 def test_a_dense_group_among_sparse_links_is_found_whole_and_alone() -> None:

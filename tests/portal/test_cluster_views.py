@@ -81,8 +81,12 @@ def test_filters_by_type_size_and_place(demo: Settings) -> None:
     placed = atlas.cluster_table(demo, atlas.ClusterFilters(place=place))
     assert placed
     for row in placed:
-        members_there = atlas.cluster_page(demo, row["id"])["places"][place]
-        assert members_there >= atlas.PLACE_SHARE * row["size"]
+        places = atlas.cluster_page(demo, row["id"])["places"]
+        # a cluster's places hold PLACE_SHARE of its members; one spread thinner
+        # (a dispersed community) names the place that holds the most
+        assert places[place] >= atlas.PLACE_SHARE * row["size"] or (
+            places[place] == max(places.values())
+        )
 
 
 def test_sector_filter_dominant_or_anywhere_in_the_mix(demo: Settings) -> None:
