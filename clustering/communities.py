@@ -59,7 +59,7 @@ class InternalLinks:
     @classmethod
     def of(cls, adjacency: csr_matrix, members: IntArray) -> InternalLinks:
         m = len(members)
-        sub = adjacency[members][:, members]
+        sub = _subgraph(adjacency, np.sort(members))
         links = sub.nnz // 2
         possible = m * (m - 1) / 2
         connected = int((np.diff(sub.indptr) > 0).sum()) if m else 0
@@ -252,6 +252,10 @@ def k_core(graph: csr_matrix, labels: IntArray, k: int) -> NDArray[np.bool_]:
 
 
 def weighted_degree(adjacency: csr_matrix, members: IntArray) -> NDArray[np.float64]:
-    """Each member's summed link weight to the other members."""
-    sub = adjacency[members][:, members]
-    return np.asarray(sub.sum(axis=1)).ravel()
+    """Each member's summed link weight to the other members (in the members'
+    order), in time proportional to their links."""
+    order = np.argsort(members, kind="stable")
+    sub = _subgraph(adjacency, members[order])
+    degree = np.empty(len(members))
+    degree[order] = np.asarray(sub.sum(axis=1)).ravel()
+    return degree

@@ -146,7 +146,8 @@ def find_clusters(
     kept = drop_duplicates(candidates, len(sites), params.duplicate_overlap)
     say("criteria and types")
     shares = baseline_shares(sites.loc[active, "sector"], baseline)
-    clusters = [judge(c, sites, active, adjacency, shares, params) for c in kept]
+    where = (sites["lat"].to_numpy(dtype=float), sites["lon"].to_numpy(dtype=float))
+    clusters = [judge(c, sites, active, adjacency, shares, params, where) for c in kept]
     typed = [c for c in clusters if c is not None]
     say("profiles")
     profile_clusters(typed, sites, adjacency, params, places, previous)
@@ -253,11 +254,16 @@ def judge(
     adjacency: csr_matrix,
     shares: pd.Series,
     params: ClusterParams,
+    where: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> Cluster | None:
-    """Test a candidate against the four criteria; None when it is no cluster."""
+    """Test a candidate against the four criteria; None when it is no cluster.
+    ``where``: every site's latitude and longitude as arrays, when the caller
+    judges many candidates (taking them from the frame each time costs time in
+    the frame's size)."""
     members = candidate.members
-    lat = sites["lat"].to_numpy(dtype=float)[members]
-    lon = sites["lon"].to_numpy(dtype=float)[members]
+    if where is None:
+        where = (sites["lat"].to_numpy(dtype=float), sites["lon"].to_numpy(dtype=float))
+    lat, lon = where[0][members], where[1][members]
     located = np.isfinite(lat) & np.isfinite(lon)
     centre = (
         centre_of(lat[located], lon[located]) if located.any() else (np.nan, np.nan)
