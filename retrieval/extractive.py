@@ -79,7 +79,7 @@ DEFINING = re.compile(
 # Words that count the same things: "how many firms" is answered by "1,400 companies".
 _SAME_UNITS = (
     "firm company business enterprise organisation organization",
-    "people person staff employee worker",
+    "people person staff employee",
     "job role post",
 )
 SAME_UNIT = {
@@ -153,7 +153,8 @@ PLACE_ASKED = (
 # "Which company …" asks for a name, as "who" does.
 BODY_ASKED = (
     r"\b(?:which|what) (?:[\w-]+ )?(?:company|companies|firm|firms|organi[sz]ations?"
-    r"|bod(?:y|ies)|operator|universit(?:y|ies)|institutions?|agenc(?:y|ies))\b"
+    r"|bod(?:y|ies)|operator|universit(?:y|ies)|institutions?|agenc(?:y|ies)"
+    r"|consultanc(?:y|ies)|consultants?|partners?)\b"
 )
 # "What did Raytheon pay for it" asks for a sum too.
 PAY_ASKED = r"\bwhat (?:did|does|do|will|would) [^?]*\bpa(?:y|ys|id)\b"
@@ -179,6 +180,13 @@ MEASURES = (
 MEASURE = re.compile("|".join(m.pattern for m, _ in MEASURES), re.I)
 # A count of people in work, asked without "how many": "total employment".
 EMPLOYMENT = re.compile(r"\b(?:employment|workforce|headcount|employ(?:s|ed)?)\b")
+# How a sentence says money was given or put in: the sum asked for as funding
+# must be said as funding, not as the worth of something.
+MONEY_GIVEN = (
+    MONEY_THINGS
+    + r"|\bfunded\b|\binvest\w*|\bseeded\b|\ballocat\w*|\breceiv\w*|\bawarded\b"
+    r"|\bsecured\b|\braised\b|\bcommit\w*|\bspen[dt]\b|\bbacked\b|\bfunds?\b"
+)
 # A year is no amount: "established in 2014" doesn't say how large something was.
 A_YEAR = re.compile(r"(?<![\d,.£$€])\b(?:1[89]\d\d|20\d\d)\b(?![.,]?\d|\s?%)")
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
@@ -223,7 +231,7 @@ def question_kind(question: str) -> str:
     if re.search(
         r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
         r"|number|amount|rate|size)\b|\b(?:number|amount|size) of\b|\bvalue of\b"
-        r"|\btotal\b|\bnumbers\b|\b(?:what|which|target) figure\b|"
+        r"|\btotal\b|\bnumbers\b|\b(?:what|which|target) figure\b|\bpopulation\b|"
         + SUM_ASKED
         + "|"
         + PAY_ASKED,
@@ -232,7 +240,8 @@ def question_kind(question: str) -> str:
         return "number"
     if re.search(
         WHEN + r"|\b(?:what|which) (?:year|date|month)\b|\bpoint in time\b"
-        r"|\bhow (?:recent|current|up[- ]to[- ]date)\b|\bas of what\b",
+        r"|\bhow (?:recent|current|up[- ]to[- ]date)\b|\bas of what\b"
+        r"|\bdeadline\b|\bclosing date\b|\bwhat (?:period|years|time ?frame)\b",
         q,
     ):
         return "time"
@@ -573,12 +582,14 @@ def answers_amount(question: str, text: str) -> bool:
     )
     share = re.search(r"\b(?:share|percentage|proportion|per ?cent)\b", asked)
     employment = EMPLOYMENT.search(asked) and not share
-    if counted or employment:
+    if counted or employment or "population" in asked:
         if counted:
             named = counted.group(1).split()
             cut = next((i for i, w in enumerate(named) if w in NOT_COUNTED), len(named))
             words = content_words(" ".join(named[:cut]))
             units = {stem(w) for w in words if w not in PHRASING}
+        elif "population" in asked:
+            units = {stem("people"), stem("residents"), stem("inhabitants")}
         else:  # "employment in the cluster" is counted in people or jobs
             units = {stem("people"), stem("job"), stem("employment")}
         units |= {alike for unit in units for alike in SAME_UNIT.get(unit, ())}
@@ -598,6 +609,8 @@ def answers_amount(question: str, text: str) -> bool:
         re.search(r"\bhow (?:large|big)\b|\bsize\b", asked)
         and re.search(MONEY_THINGS, asked)
     ):
+        if re.search(MONEY_THINGS, asked) and not re.search(MONEY_GIVEN, text, re.I):
+            return False  # "an economy valued at £5 billion" is no funding
         return bool(MONEY.search(text))
     return bool(NUMBER.search(text))
 

@@ -41,6 +41,7 @@ _PHRASING_LIST = """
     approach ways way known describe described find found identify identified
     show shows showed try tries tried trying achieve achieves achieving
     summarise summarize outline explain tell give list need needs count counts
+    renamed rename renaming
 """
 PHRASING = frozenset(_PHRASING_LIST.split())
 # A people's adjective names its place: "the Scottish Government" is Scotland's.

@@ -183,6 +183,10 @@ def test_question_kinds() -> None:
     assert question_kind("What target figure was set for investment?") == "number"
     assert question_kind("Which UK region has the most clusters?") == "place"
     assert question_kind("What price did Orbit UK pay for the firm?") == "number"
+    assert question_kind("What is the population of the city region?") == "number"
+    assert question_kind("Tell me the application deadline for the fund") == "time"
+    assert question_kind("What period does the strategy cover?") == "time"
+    assert question_kind("Which consultancy did the analysis?") == "person"
 
 
 def test_a_paraphrase_close_in_meaning_passes_only_if_its_names_are_there() -> None:
@@ -537,3 +541,29 @@ def test_a_figure_for_another_year_than_asked_is_no_answer() -> None:
                passages) is None  # fmt: skip
     answer = ask("Tyne space cluster number of employees 2020", passages)
     assert answer is not None and "1,365" in answer.answer
+
+
+def test_funding_asked_for_needs_a_sum_said_as_funding() -> None:
+    passages = [
+        passage(1, "north", "Manchester: Digital",
+                "Manchester's Investment Zone focuses on advanced materials. "
+                "Manchester has the second-largest digital economy, valued at £5 "
+                "billion."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "How much Investment Zone funding was Manchester allocated?"
+    assert ask(asked, passages) is None
+    passages[0] = passage(1, "north", "Manchester: Digital",
+                          "Manchester's Investment Zone was allocated £80 million "
+                          "of funding.")  # fmt: skip
+    answer = ask(asked, passages)
+    assert answer is not None and "£80 million" in answer.answer
+
+
+def test_a_population_is_counted_in_people() -> None:
+    passages = [
+        passage(1, "north", "Mersey: Health",
+                "The Mersey region hosts nearly 200 SMEs working on drug discovery."),
+        *FILLER,
+    ]  # fmt: skip
+    assert ask("What is the population of the Mersey region?", passages) is None
