@@ -69,7 +69,7 @@ NUMBER = re.compile(
     re.I,
 )
 MONTH = re.compile(rf"\b(?:{'|'.join(MONTHS)})\b")
-YEAR = re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|{MONTH.pattern}")
+YEAR = re.compile(rf"\b(?:1[89]\d\d|20\d\d)s?\b|{MONTH.pattern}")  # "the 2000s" too
 MONEY = re.compile(r"[£$€]\s?\d|\d\s?(?:m|bn|k)\b|\b(?:million|billion)\b", re.I)
 SHARE = re.compile(r"%|\bper ?cent\b", re.I)
 DEFINING = re.compile(
@@ -173,7 +173,7 @@ FUTURE_ASKED = (
 MEASURES = (
     (re.compile(r"\bgva\b|\bgross value\b", re.I), r"\bgva\b|\bvalue\b"),
     (
-        re.compile(r"\bturnover\b|\brevenues?\b", re.I),
+        re.compile(r"\bturnover\b|\brevenues?\b|\bincome\b", re.I),
         r"\bturnover\b|\brevenues?\b|\bincome\b|\bsales\b",
     ),
 )
@@ -188,7 +188,7 @@ MONEY_GIVEN = (
     r"|\bsecured\b|\braised\b|\bcommit\w*|\bspen[dt]\b|\bbacked\b|\bfunds?\b"
 )
 # A year is no amount: "established in 2014" doesn't say how large something was.
-A_YEAR = re.compile(r"(?<![\d,.£$€])\b(?:1[89]\d\d|20\d\d)\b(?![.,]?\d|\s?%)")
+A_YEAR = re.compile(r"(?<![\d,.£$€])\b(?:1[89]\d\d|20\d\d)s?\b(?![.,]?\d|\s?%)")
 HOW_MEASURE = re.compile(r"\bhow\s+(long|far|old|big|large|often|soon|early)\b", re.I)
 LIST_INTRO = re.compile(r"[:–—]\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[•\-*–]|\d+[.)]|[a-z][.)])\s+")
@@ -337,6 +337,7 @@ class ExtractiveAnswerer:
                 line
                 and CREDIT_ASKED.search(question)
                 and passage.document not in credited
+                and names_document(question, passage)
             ):
                 credited.add(passage.document)
                 lines.insert(0, (CREDIT, line))
@@ -638,6 +639,19 @@ def names_all(question: str, text: str) -> bool:
     )
 
 
+def names_document(question: str, passage: Passage) -> bool:
+    """Whether a question names a passage's document in full, by what it names
+    (its title, publisher, author or id): "when was the Centre for Cities
+    briefing published" does, "when was the Humber Industrial Cluster Plan
+    published" does not name the report that mentions that plan."""
+    have = named_stems(question, f"{passage.title} {passage.credit or ''} "
+                                 f"{passage.document.replace('-', ' ')}")  # fmt: skip
+    return all(
+        not named or named <= have
+        for named in (content_stems(name) for _s, _e, name in proper_names(question))
+    )
+
+
 def names_one_in_full(question: str, text: str) -> bool:
     """Whether a text names one of the question's names in full (every word of
     "Dairy Nexus", not just "Dairy")."""
@@ -703,8 +717,8 @@ def holds_figure(question: str, kind: str, candidate: Candidate) -> bool:
         return answers_amount(question, text)
     if kind == "time" and re.search(FUTURE_ASKED, question, re.I):
         # "when will it open" asks for a time after the document was written
-        written = [int(y) for y in A_YEAR.findall(candidate.passage.credit or "")]
-        years = [int(y) for y in A_YEAR.findall(text)]
+        written = [int(y[:4]) for y in A_YEAR.findall(candidate.passage.credit or "")]
+        years = [int(y[:4]) for y in A_YEAR.findall(text)]
         return bool(years) and (not written or max(years) >= written[0])
     if kind == "person":
         if ROLE.search(question):

@@ -567,3 +567,23 @@ def test_a_population_is_counted_in_people() -> None:
         *FILLER,
     ]  # fmt: skip
     assert ask("What is the population of the Mersey region?", passages) is None
+
+
+def test_a_decade_is_a_time() -> None:
+    passages = [
+        passage(1, "nordic", "Norway",
+                "Norway's cluster programme has run since the early 2000s."),
+        *FILLER,
+    ]  # fmt: skip
+    answer = ask("Since when has Norway's cluster programme been running?", passages)
+    assert answer is not None and "2000s" in answer.answer
+
+
+def test_a_documents_credit_answers_only_questions_naming_the_document() -> None:
+    report = passage(1, "north-report", "Humber: Energy",
+                     "The Humber Energy Plan leads action on decarbonisation.")  # fmt: skip
+    credited = replace(report, credit="published by NP11 in 2024", title="North Report")
+    passages = [credited, *FILLER]
+    assert ask("When was the Humber Energy Plan published?", passages) is None
+    answer = ask("When was the NP11 North Report published?", passages)
+    assert answer is not None and "2024" in answer.answer
