@@ -136,6 +136,17 @@ def next_passage(
     return rows[0] if rows else None
 
 
+def previous_passage(
+    store: DirectoryStore, source: str, document_id: str, ordinal: int
+) -> dict[str, Any] | None:
+    rows = store.query(
+        "SELECT * FROM passages WHERE source = ? AND document_id = ? AND ordinal < ?"
+        " ORDER BY ordinal DESC LIMIT 1",
+        [source, document_id, ordinal],
+    )
+    return rows[0] if rows else None
+
+
 def _filter_sql(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []

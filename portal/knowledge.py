@@ -74,6 +74,14 @@ class StorePassages:
         )
         return passage_from_row(row) if row else None
 
+    def preceding(self, passage: Passage) -> Passage | None:
+        if passage.ordinal is None:
+            return None
+        row = passage_store.previous_passage(
+            self.store, passage.source, passage.document, passage.ordinal
+        )
+        return passage_from_row(row) if row else None
+
     def frequencies(
         self, words: Iterable[str], sources: Sequence[Source]
     ) -> tuple[int, dict[str, int]]:
@@ -416,7 +424,7 @@ def question_answering(settings: Settings, store: DirectoryStore) -> QuestionAns
         generative = LLMAnswerer.from_settings(settings.llm)
     return QuestionAnswering(
         searcher,
-        ExtractiveAnswerer(searcher.embedder, passages.following),
+        ExtractiveAnswerer(searcher.embedder, passages.following, passages.preceding),
         generative,
         settings.retrieval.top_k,
     )

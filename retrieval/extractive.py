@@ -269,9 +269,25 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, neighbour: Neighbour | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        neighbour: Neighbour | None = None,
+        previous: Neighbour | None = None,
+    ) -> None:
         self.embedder = embedder
         self.neighbour = neighbour  # the next passage of a document, for lists
+        self.previous = previous  # the one before, for what a passage goes on from
+
+    def _before(self, candidate: Candidate) -> str:
+        """The end of the passage before, when a sentence opens its passage: what
+        it goes on from ("… the National Cyber Force …" before "the bid")."""
+        if candidate.index >= 2 or self.previous is None:
+            return ""
+        found = self.previous(candidate.passage)
+        if found is None or _part(found.section) != _part(candidate.passage.section):
+            return ""
+        return " ".join(sentences(found.text)[-2:])
 
     def answer(
         self,
@@ -288,6 +304,9 @@ class ExtractiveAnswerer:
             return None
         ranked, similarity = self._rescore(candidates, question_vector)
         kind = question_kind(question)
+        read = passages[:PASSAGES_READ]
+        known = set().union(*(content_stems(f"{p.section} {p.text}") for p in read))
+        specific = specific_words(question, terms, known)
         if not answers(question, ranked[0], similarity[0]):
             return None
         # asked for a figure, a date or a name, the answer must hold it: from the
@@ -305,7 +324,8 @@ class ExtractiveAnswerer:
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
             if kind not in ("number", "time", "person", "place") or any(
-                holds_figure(question, kind, c) and about(question, c, best, terms)
+                holds_figure(question, kind, c)
+                and about(question, c, best, specific, self._before(best))
                 for c in chosen[:2]
             ):
                 return cite(question, passages, with_antecedent(chosen))
@@ -815,7 +835,8 @@ def about(
     question: str,
     candidate: Candidate,
     best: Candidate,
-    terms: Mapping[str, float] | None = None,
+    specific: Sequence[str] | None = None,
+    before: str = "",
 ) -> bool:
     """Whether a sentence's figure is about what the question asks of: the best
     sentence's is when it (with its neighbours and heading) names something of each
@@ -829,12 +850,12 @@ def about(
     if names_rival(question, candidate.text) or other_year(question, candidate.text):
         return False  # "the Liverpool Freeport opened in 2023": not the Teesside one
     if candidate is best:
-        return names_all(
-            question, f"{best.text} {_around(best)} {_where(best.passage)}"
-        )
+        said = f"{before} {best.text} {_around(best)} {_where(best.passage)}"
+        return names_all(question, said) and names_specific(question, said, specific)
     if not on_subject(candidate, best) or candidate.context < PARAPHRASE_COVERAGE:
         return False
-    if names_all(question, f"{candidate.text} {_where(candidate.passage)}"):
+    said = f"{candidate.text} {_where(candidate.passage)}"
+    if names_all(question, said) and names_specific(question, said, specific):
         return True
     # "the £8 million Dairy Nexus project" answers "Dairy Nexus at Barony — how
     # much is it worth" when it names the subject in full and the best sentence,
@@ -842,8 +863,34 @@ def about(
     return (
         same_part(candidate, best)
         and names_one_in_full(question, candidate.text)
-        and about(question, best, best, terms)
+        and about(question, best, best, specific, before)
     )
+
+
+def specific_words(
+    question: str, terms: Mapping[str, float], known: set[str]
+) -> list[str]:
+    """The most specific word (the rarest in the corpus, among those the read
+    passages use at all, so a typo or a short form like "Uni" doesn't count) of
+    each of the question's names of two words or more."""
+    found = []
+    for _s, _e, name in proper_names(question):
+        if re.fullmatch(SUM_ASKED, name.lower()):
+            continue
+        weighted = [(terms.get(t, 0.0), t) for t in content_stems(name) if t in known]
+        if len(content_stems(name)) > 1 and weighted:
+            found.append(max(weighted)[1])
+    return found
+
+
+def names_specific(question: str, text: str, specific: Sequence[str] | None) -> bool:
+    """Whether a text names the most specific word of each of the question's names:
+    "Cluster" is not the "Humber Industrial Cluster Plan", "Freeport" not the
+    "Teesside Freeport"."""
+    if not specific:
+        return True
+    have = named_stems(question, text)
+    return all(word in have for word in specific)
 
 
 def other_year(question: str, text: str) -> bool:

@@ -587,3 +587,47 @@ def test_a_documents_credit_answers_only_questions_naming_the_document() -> None
     assert ask("When was the Humber Energy Plan published?", passages) is None
     answer = ask("When was the NP11 North Report published?", passages)
     assert answer is not None and "2024" in answer.answer
+
+
+def test_a_figure_needs_the_most_specific_word_of_the_named_thing() -> None:
+    passages = [
+        passage(1, "north", "Tyne: Energy",
+                "The Energy Plan here received £5 million of funding."),
+        passage(2, "north", "Humber: Ports",
+                "The Humber estuary hosts busy ports and an energy plan."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "How much funding did the Humber Energy Plan receive?"
+    assert ask(asked, passages) is None
+    answer = ask("How much funding did the Tyne Energy Plan receive?", passages)
+    assert answer is not None and "£5 million" in answer.answer
+
+
+def test_a_sentence_opening_its_passage_is_read_after_the_passage_before() -> None:
+    first = replace(
+        passage(1, "north", "Lancashire: Cyber",
+                "BAE helped attract the National Cyber Force to Lancashire."),
+        ordinal=1,
+    )  # fmt: skip
+    second = replace(
+        passage(2, "north", "Lancashire: Cyber",
+                "Cyber partners bid together; the bid is expected to bring £5 "
+                "billion to the economy."),
+        ordinal=2,
+    )  # fmt: skip
+    other = passage(3, "other", "Defence",
+                    "Cyber security firms grow. The Royal Air Force trains pilots.")  # fmt: skip
+    passages = [second, other, *FILLER]
+    frequency: Counter[str] = Counter()
+    for p in passages:
+        frequency.update(set(content_words(p.text)))
+    weights = TermWeights(len(passages), frequency)
+    asked = "How much is the National Cyber Force bid worth to the economy?"
+    alone = ExtractiveAnswerer(SameEverywhere())  # type: ignore[arg-type]
+    assert alone.answer(asked, passages, weights, np.ones(4) / 2.0) is None
+    reading_back = ExtractiveAnswerer(
+        SameEverywhere(),  # type: ignore[arg-type]
+        previous=lambda p: first if p.id == second.id else None,
+    )
+    answer = reading_back.answer(asked, passages, weights, np.ones(4) / 2.0)
+    assert answer is not None and "£5 billion" in answer.answer
