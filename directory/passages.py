@@ -125,23 +125,19 @@ def passages_of(
     )
 
 
-def next_passage(
-    store: DirectoryStore, source: str, document_id: str, ordinal: int
+def adjacent_passage(
+    store: DirectoryStore,
+    source: str,
+    document_id: str,
+    ordinal: int,
+    before: bool = False,
 ) -> dict[str, Any] | None:
+    """The passage right after (or, with ``before``, right before) an ordinal in
+    its document."""
+    compare, order = ("<", "DESC") if before else (">", "ASC")
     rows = store.query(
-        "SELECT * FROM passages WHERE source = ? AND document_id = ? AND ordinal > ?"
-        " ORDER BY ordinal LIMIT 1",
-        [source, document_id, ordinal],
-    )
-    return rows[0] if rows else None
-
-
-def previous_passage(
-    store: DirectoryStore, source: str, document_id: str, ordinal: int
-) -> dict[str, Any] | None:
-    rows = store.query(
-        "SELECT * FROM passages WHERE source = ? AND document_id = ? AND ordinal < ?"
-        " ORDER BY ordinal DESC LIMIT 1",
+        f"SELECT * FROM passages WHERE source = ? AND document_id = ?"
+        f" AND ordinal {compare} ? ORDER BY ordinal {order} LIMIT 1",
         [source, document_id, ordinal],
     )
     return rows[0] if rows else None

@@ -67,18 +67,16 @@ class StorePassages:
         return passage_store.passages_by_id(self.store, ids)
 
     def following(self, passage: Passage) -> Passage | None:
-        if passage.ordinal is None:
-            return None
-        row = passage_store.next_passage(
-            self.store, passage.source, passage.document, passage.ordinal
-        )
-        return passage_from_row(row) if row else None
+        return self._adjacent(passage, before=False)
 
     def preceding(self, passage: Passage) -> Passage | None:
+        return self._adjacent(passage, before=True)
+
+    def _adjacent(self, passage: Passage, before: bool) -> Passage | None:
         if passage.ordinal is None:
             return None
-        row = passage_store.previous_passage(
-            self.store, passage.source, passage.document, passage.ordinal
+        row = passage_store.adjacent_passage(
+            self.store, passage.source, passage.document, passage.ordinal, before
         )
         return passage_from_row(row) if row else None
 
