@@ -127,6 +127,8 @@ REASON = re.compile(
     r"|so that|therefore|enables?|allows?|lets|means that|helps?)\b",
     re.I,
 )
+# Kinds whose answer must hold the figure, date, name or place asked for.
+FIGURE_KINDS = ("number", "time", "person", "place")
 HEADING, CREDIT = -1, -2  # candidate indexes of a heading and of a document's credit
 CREDIT_ASKED = re.compile(
     r"\b(?:publish\w*|author\w*|wr[io]te|written|released|came out|issued|produced"
@@ -304,9 +306,11 @@ class ExtractiveAnswerer:
             return None
         ranked, similarity = self._rescore(candidates, question_vector)
         kind = question_kind(question)
-        read = passages[:PASSAGES_READ]
-        known = set().union(*(content_stems(f"{p.section} {p.text}") for p in read))
-        specific = specific_words(question, terms, known)
+        specific: list[str] = []
+        if kind in FIGURE_KINDS:
+            read = passages[:PASSAGES_READ]
+            known = set().union(*(content_stems(f"{p.section} {p.text}") for p in read))
+            specific = specific_words(question, terms, known)
         if not answers(question, ranked[0], similarity[0]):
             return None
         # asked for a figure, a date or a name, the answer must hold it: from the
@@ -323,9 +327,12 @@ class ExtractiveAnswerer:
             chosen = self._compose(
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
-            if kind not in ("number", "time", "person", "place") or any(
+            if kind not in FIGURE_KINDS:
+                return cite(question, passages, with_antecedent(chosen))
+            before = self._before(best)  # one store lookup, not one per sentence
+            if any(
                 holds_figure(question, kind, c)
-                and about(question, c, best, specific, self._before(best))
+                and about(question, c, best, specific, before)
                 for c in chosen[:2]
             ):
                 return cite(question, passages, with_antecedent(chosen))
@@ -414,15 +421,17 @@ class ExtractiveAnswerer:
                 )
                 and other.text not in {c.text for c in chosen}
             ):
-                chosen.append(other)
+                added = [other]
                 # a sentence that introduces a list brings its items
                 if LIST_INTRO.search(other.text):
-                    chosen += [
+                    quoted = {c.text for c in chosen} | {other.text}
+                    added += [
                         item
                         for item in self._list_items(question, other)
-                        if item.text not in {c.text for c in chosen}
+                        if item.text not in quoted
                     ]
-                covered |= set().union(*(content_stems(c.text) for c in chosen))
+                chosen += added
+                covered |= set().union(*(content_stems(c.text) for c in added))
         return chosen
 
     def _following(self, best: Candidate) -> list[Candidate]:
