@@ -254,15 +254,12 @@ def judge(
     adjacency: csr_matrix,
     shares: pd.Series,
     params: ClusterParams,
-    where: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    where: tuple[NDArray[np.float64], NDArray[np.float64]],
 ) -> Cluster | None:
     """Test a candidate against the four criteria; None when it is no cluster.
-    ``where``: every site's latitude and longitude as arrays, when the caller
-    judges many candidates (taking them from the frame each time costs time in
-    the frame's size)."""
+    ``where``: every site's latitude and longitude as arrays, taken from the frame
+    once for all candidates (each time would cost time in the frame's size)."""
     members = candidate.members
-    if where is None:
-        where = (sites["lat"].to_numpy(dtype=float), sites["lon"].to_numpy(dtype=float))
     lat, lon = where[0][members], where[1][members]
     located = np.isfinite(lat) & np.isfinite(lon)
     centre = (
