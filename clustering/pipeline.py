@@ -189,30 +189,35 @@ def spatial_candidates(
     lat = sites["lat"].to_numpy(dtype=float)
     lon = sites["lon"].to_numpy(dtype=float)
     index = SpatialIndex(lat, lon, params.distance_km)
-    sector = sites["sector"].to_numpy(dtype=object)
     options = dict(
         min_samples=params.min_size,
         min_size=params.min_size,
         concentration=params.concentration,
         significance=params.significance,
     )
-    runs = [(str(s), active & (sector == s), active) for s in _sectors(sector, active)]
+    code, names = _sector_codes(sites["sector"], active)
+    runs = [(str(name), active & (code == k), active) for k, name in enumerate(names)]
     runs.append((POOLED, active, np.ones(len(sites), dtype=bool)))
     found = []
     for name, group, background in runs:
-        labels = index.clusters(group, background, **options)  # type: ignore[arg-type]
-        count = int(labels.max(initial=-1)) + 1
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(count + 1))
-        for k in range(count):
-            members = np.sort(order[bounds[k] : bounds[k + 1]])
+        for members in index.groups(group, background, **options):  # type: ignore[arg-type]
             found.append(Candidate(members, f"spatial: {name}"))
     return found
 
 
-def _sectors(sector: NDArray[Any], active: NDArray[np.bool_]) -> list[Any]:
-    present = pd.Series(sector[active]).dropna()
-    return sorted(present[present.astype(str).str.len() > 0].unique())
+def _sector_codes(
+    sector: pd.Series, active: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], list[Any]]:
+    """Each site's sector as a code into the sorted names of the sectors that
+    active sites have (-1 for none, blank or a sector no active site has)."""
+    codes, uniques = pd.factorize(sector, sort=True)
+    named = np.array([len(str(u)) > 0 for u in uniques], dtype=bool)
+    present = np.zeros(len(uniques), dtype=bool)
+    present[np.unique(codes[active & (codes >= 0)])] = True
+    keep = np.flatnonzero(named & present)
+    recode = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    recode[keep] = np.arange(len(keep))
+    return recode[codes], list(uniques[keep])
 
 
 def drop_duplicates(

@@ -466,3 +466,13 @@ def test_summary_uses_an_before_r_and_d() -> None:
     assert cluster.summary.startswith(
         "London — Digital is an R&D Collaborating innovation cluster"
     )
+
+
+def test_sector_runs_cover_the_named_sectors_of_active_sites_only() -> None:
+    from clustering.pipeline import _sector_codes
+
+    sector = pd.Series(["Digital", "Agri", "", None, "Energy", "Agri", "Digital"])
+    active = np.array([True, True, True, True, False, True, False])
+    code, names = _sector_codes(sector, active)
+    assert names == ["Agri", "Digital"]  # Energy has no active site; blanks no name
+    assert code.tolist() == [1, 0, -1, -1, -1, 0, 1]

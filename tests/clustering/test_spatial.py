@@ -309,3 +309,41 @@ def test_sites_sharing_one_point_are_counted_whole_whatever_their_order() -> Non
         group[order], everyone, **OPTIONS
     )
     assert members(shuffled) == [set(np.flatnonzero(order < 12).tolist())]
+
+
+def test_groups_are_the_labelled_clusters_in_order_of_their_first_site() -> None:
+    lat, lon, group = _two_spots_in_a_town()
+    idx = index(lat, lon, 2.0)
+    everyone = np.ones(len(lat), bool)
+    for background in (everyone, group):
+        labels = idx.clusters(group, background, **OPTIONS)
+        found = idx.groups(group, background, **OPTIONS)
+        assert [set(g.tolist()) for g in found] == members(labels)
+        assert all((np.diff(g) > 0).all() for g in found)
+        assert [int(g[0]) for g in found] == sorted(int(g[0]) for g in found)
+
+
+def test_window_counts_match_counting_every_site_in_each_disc() -> None:
+    from scipy.spatial import cKDTree
+
+    from clustering.spatial import TIE_ROOM, _window_counts
+
+    rng = np.random.default_rng(3)
+    # scattered sites, and piles at one point around the room past the widest window
+    points = [rng.uniform(0, 5, (400, 2))]
+    for size in (3, 10, 40, TIE_ROOM + 40, TIE_ROOM + 41, 90):
+        points.append(np.repeat(rng.uniform(0, 5, (1, 2)), size, axis=0))
+    xy = np.concatenate(points)
+    in_group = rng.random(len(xy)) < 0.3
+    windows = [10, 20, 40]
+    # scattered points, and a point in each pile (the bigger piles run past the room)
+    piles = np.cumsum([400, 3, 10, 40, TIE_ROOM + 40, TIE_ROOM + 41])
+    queries = np.concatenate([xy[rng.choice(400, 100, replace=False)], xy[piles]])
+    counts, radii = _window_counts(cKDTree(xy), in_group, queries, windows)
+    gaps = np.linalg.norm(queries[:, None, :] - xy[None, :, :], axis=2)
+    for (total, count), radius, window in zip(counts, radii, windows, strict=True):
+        nearest = np.sort(gaps, axis=1)[:, window - 1]
+        inside = gaps <= nearest[:, None] * (1 + 1e-9) + 1e-9
+        np.testing.assert_allclose(radius, nearest * (1 + 1e-9) + 1e-9)
+        assert total.tolist() == inside.sum(axis=1).tolist()
+        assert count.tolist() == (inside & in_group).sum(axis=1).tolist()
