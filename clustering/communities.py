@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 
-from clustering.louvain import community_terms, louvain, modularity
+from clustering.louvain import block_modularity, community_terms, louvain, modularity
 
 IntArray = NDArray[np.int64]
 # A community keeps its 2-core: members with at least two partners inside it.
@@ -151,34 +151,50 @@ def _groups(labels: IntArray) -> list[IntArray]:
 
 
 def refined_louvain(
-    graph: csr_matrix,
-    resolution: float,
-    seed: int,
-    min_size: int,
-    depth: int = 0,
+    graph: csr_matrix, resolution: float, seed: int, min_size: int
 ) -> IntArray:
     """Louvain, then Louvain again inside each community while that finds strong
-    structure (modularity >= SPLIT_MODULARITY): the usual remedy for modularity's
-    resolution limit, which merges small dense groups in a large network.
+    structure (modularity >= SPLIT_MODULARITY), up to MAX_SPLITS times: the usual
+    remedy for modularity's resolution limit, which merges small dense groups in a
+    large network. Each round re-runs every community that the round before split
+    off and whose CORE-core (the members that can be kept in the end) has at least
+    2 * min_size members; the chance trees of one-off links that make up most of a
+    sparse network are never split and split again for nothing. The communities of
+    a round are re-run each as a graph of its own, in one Louvain call
+    (clustering.louvain's blocks): a few calls in all, not one per community.
     Returns a community label (0, 1, ...) for each node of the graph."""
     labels = louvain(graph, resolution=resolution, seed=seed)
-    count = int(labels.max()) + 1 if len(labels) else 0
-    if depth > 0 and (
-        count < 2 or modularity(graph, labels, resolution) < SPLIT_MODULARITY
-    ):
-        return np.zeros(graph.shape[0], dtype=np.int64)
-    found = np.empty(graph.shape[0], dtype=np.int64)
-    next_label = 0
-    for members in _groups(labels):
-        if len(members) >= 2 * min_size and depth < MAX_SPLITS:
-            sub = _subgraph(graph, members)
-            inner = refined_louvain(sub, resolution, seed, min_size, depth + 1)
-            found[members] = next_label + inner
-            next_label += int(inner.max()) + 1
-        else:
-            found[members] = next_label
-            next_label += 1
-    return found
+    fresh = np.ones(graph.shape[0], dtype=bool)  # in a community not yet re-run
+    for _ in range(MAX_SPLITS):
+        core = k_core(graph, labels, CORE)
+        size = np.bincount(labels[core], minlength=int(labels.max()) + 1)
+        nodes = np.flatnonzero(fresh & (size[labels] >= 2 * min_size))
+        if len(nodes) == 0:
+            break
+        nodes = nodes[np.argsort(labels[nodes], kind="stable")]  # by community
+        block = np.unique(labels[nodes], return_inverse=True)[1].ravel()
+        sub = _reordered_subgraph(graph, nodes)
+        inner = louvain(sub, resolution=resolution, seed=seed, blocks=block)
+        parts = np.bincount(np.unique(np.c_[block, inner], axis=0)[:, 0])
+        strong = block_modularity(sub, inner, block, resolution) >= SPLIT_MODULARITY
+        split = (parts >= 2) & strong
+        fresh[:] = False
+        chosen = split[block]
+        fresh[nodes[chosen]] = True
+        labels = labels.copy()
+        labels[nodes[chosen]] = int(labels.max()) + 1 + inner[chosen]
+        labels = np.unique(labels, return_inverse=True)[1].ravel().astype(np.int64)
+    return labels
+
+
+def _reordered_subgraph(graph: csr_matrix, nodes: IntArray) -> csr_matrix:
+    """The links among ``nodes`` (in any order), node i of the result being
+    nodes[i]."""
+    order = np.argsort(nodes, kind="stable")
+    sub = _subgraph(graph, nodes[order]).tocoo()
+    return csr_matrix(
+        (sub.data, (order[sub.row], order[sub.col])), shape=(len(nodes), len(nodes))
+    )
 
 
 def _subgraph(graph: csr_matrix, members: IntArray) -> csr_matrix:

@@ -225,3 +225,34 @@ def test_a_dense_group_among_sparse_links_is_found_whole_and_alone() -> None:
     )
     assert set(range(40)) <= set(best.members.tolist())
     assert len(best.members) <= 43
+
+
+def test_communities_without_a_core_are_not_split_again() -> None:
+    from clustering.communities import refined_louvain
+    from clustering.louvain import louvain
+
+    # a random tree of 400 nodes: Louvain's communities reach 20 and more
+    # members, but a tree has no 2-core, so none is re-run (a re-run would find
+    # "strong structure" in any tree and cut it to pieces)
+    rng = np.random.default_rng(0)
+    parent = [int(rng.integers(0, i)) for i in range(1, 400)]
+    tree = matrix(400, [(i + 1, p, 1.0) for i, p in enumerate(parent)])
+    top = louvain(tree, seed=0)
+    assert np.bincount(top).max() >= 20
+    refined = refined_louvain(tree, 1.0, 0, 10)
+    assert np.unique(np.c_[top, refined], axis=0).shape[0] == top.max() + 1
+    assert refined.max() == top.max()
+    # fifty 4-cliques in a ring beside the same tree: Louvain merges cliques into
+    # communities of up to 20, whose cores are all 20, so they are re-run and split
+    ring = []
+    for c in range(50):
+        nodes = range(400 + 4 * c, 404 + 4 * c)
+        ring += [(x, y, 1.0) for x in nodes for y in nodes if x < y]
+        ring.append((400 + 4 * c, 400 + 4 * ((c + 1) % 50) + 1, 1.0))
+    both = matrix(600, [(i + 1, p, 1.0) for i, p in enumerate(parent)] + ring)
+    top = louvain(both, seed=0)
+    assert np.bincount(top[400:]).max() >= 20
+    labels = refined_louvain(both, 1.0, 0, 10)
+    assert len(set(labels[400:].tolist())) > len(set(top[400:].tolist()))
+    # the tree's communities are still Louvain's own
+    assert len(set(labels[:400].tolist())) == len(set(top[:400].tolist()))

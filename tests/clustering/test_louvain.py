@@ -156,3 +156,50 @@ def test_modularity_within_one_percent_of_networkx_louvain() -> None:
         ]
     )
     assert ours >= 0.99 * theirs
+
+
+def ring_of_cliques(cliques: int, size: int, first: int = 0) -> Edges:
+    """Cliques of `size` nodes, each joined to the next in a ring by one link."""
+    edges: Edges = []
+    for c in range(cliques):
+        nodes = range(first + c * size, first + (c + 1) * size)
+        edges += [(a, b, 1.0) for a in nodes for b in nodes if a < b]
+        edges.append((nodes[0], first + ((c + 1) % cliques) * size + 1, 1.0))
+    return edges
+
+
+def test_each_block_is_a_graph_of_its_own() -> None:
+    # six 5-cliques in a ring are six communities alone; beside a big graph
+    # sharing its 2m they merge (modularity's resolution limit), but as a block
+    # of their own they stay six, and no community crosses into the other block
+    ring = ring_of_cliques(6, 5)
+    assert len(parts(louvain(matrix(30, ring), seed=0))) == 6
+    big = ring_of_cliques(120, 5, first=30)
+    n = 30 + 600
+    across = [(0, 30, 1.0), (7, 40, 1.0)]
+    shared = louvain(matrix(n, ring + big + across), seed=0)
+    assert len(set(shared[:30].tolist())) < 6
+    blocks = np.r_[np.zeros(30, np.int64), np.ones(600, np.int64)]
+    labels = louvain(matrix(n, ring + big + across), seed=0, blocks=blocks)
+    assert sorted(map(sorted, parts(labels[:30]))) == [
+        list(range(c * 5, c * 5 + 5)) for c in range(6)
+    ]
+    assert not set(labels[:30].tolist()) & set(labels[30:].tolist())
+
+
+def test_block_modularity_is_each_block_s_own() -> None:
+    from clustering.louvain import block_modularity
+
+    rng = np.random.default_rng(5)
+    edges = random_edges(40, 90, rng)
+    blocks = (np.arange(40) >= 25).astype(np.int64)
+    labels = louvain(matrix(40, edges), seed=0, blocks=blocks)
+    found = block_modularity(matrix(40, edges), labels, blocks)
+    for b, nodes in enumerate((np.arange(25), np.arange(25, 40))):
+        inner = [
+            (int(x) - nodes[0], int(y) - nodes[0], w)
+            for x, y, w in edges
+            if x in nodes and y in nodes
+        ]
+        alone = modularity(matrix(len(nodes), inner), labels[nodes])
+        assert found[b] == pytest.approx(alone)
