@@ -165,8 +165,9 @@ def refined_louvain(
     Returns a community label (0, 1, ...) for each node of the graph."""
     labels = louvain(graph, resolution=resolution, seed=seed)
     fresh = np.ones(graph.shape[0], dtype=bool)  # in a community not yet re-run
+    core = np.ones(graph.shape[0], dtype=bool)
     for _ in range(MAX_SPLITS):
-        core = k_core(graph, labels, CORE)
+        core = k_core(graph, labels, CORE, among=core)
         size = np.bincount(labels[core], minlength=int(labels.max()) + 1)
         nodes = np.flatnonzero(fresh & (size[labels] >= 2 * min_size))
         if len(nodes) == 0:
@@ -242,20 +243,33 @@ def merge_dense_neighbours(graph: csr_matrix, labels: IntArray) -> IntArray:
     return merged
 
 
-def k_core(graph: csr_matrix, labels: IntArray, k: int) -> NDArray[np.bool_]:
+def k_core(
+    graph: csr_matrix,
+    labels: IntArray,
+    k: int,
+    among: NDArray[np.bool_] | None = None,
+) -> NDArray[np.bool_]:
     """Which nodes are in the k-core of their community: the largest part of it in
     which every member has at least k partners (linked nodes) inside the part.
-    Peels members with fewer, and then those their leaving leaves with fewer."""
+    Peels members with fewer, and then those their leaving leaves with fewer.
+
+    ``among``: only these nodes may be in a core (the others are out from the
+    start). A part of a community has its core within the community's, so
+    the community's core is all a part's core needs to be looked for in."""
     coo = graph.tocoo()
     inside = (labels[coo.row] == labels[coo.col]) & (coo.row != coo.col)
+    if among is not None:
+        inside &= among[coo.row] & among[coo.col]
     n = graph.shape[0]
     links = csr_matrix(
         (np.ones(int(inside.sum())), (coo.row[inside], coo.col[inside])), shape=(n, n)
     )
     indptr, indices = links.indptr.tolist(), links.indices.tolist()
-    partners = np.diff(links.indptr).tolist()
-    keep = [count >= k for count in partners]
-    peel = [v for v in range(n) if not keep[v]]
+    counts = np.diff(links.indptr)
+    alive = np.ones(n, dtype=bool) if among is None else among
+    kept = alive & (counts >= k)
+    peel = np.flatnonzero(alive & ~kept).tolist()
+    keep, partners = kept.tolist(), counts.tolist()
     while peel:
         v = peel.pop()
         for u in indices[indptr[v] : indptr[v + 1]]:

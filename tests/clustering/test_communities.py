@@ -192,11 +192,13 @@ def test_k_core_matches_networkx_on_random_communities() -> None:
     edges = [(int(a), int(b), 1.0) for a, b in ends if a != b]
     graph = matrix(300, edges)
     labels = rng.integers(0, 6, size=300)
-    for k in (2, 3):
-        core = k_core(graph, labels, k)
+    among = rng.random(300) < 0.8
+    for k, only in ((2, None), (3, None), (2, among), (3, among)):
+        core = k_core(graph, labels, k, among=only)
         expected: set[int] = set()
         for label in range(6):
-            members = np.flatnonzero(labels == label).tolist()
+            chosen = labels == label if only is None else (labels == label) & only
+            members = np.flatnonzero(chosen).tolist()
             whole = nx.Graph()
             whole.add_edges_from((a, b) for a, b, _ in edges)
             expected |= set(nx.k_core(whole.subgraph(members), k))
