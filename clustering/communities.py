@@ -157,13 +157,15 @@ def refined_louvain(
     structure (modularity >= SPLIT_MODULARITY), up to MAX_SPLITS times: the usual
     remedy for modularity's resolution limit, which merges small dense groups in a
     large network. Each round re-runs every community that the round before split
-    off and whose CORE-core (the members that can be kept in the end) has at least
-    2 * min_size members; the chance trees of one-off links that make up most of a
-    sparse network are never split and split again for nothing. The communities of
+    off and whose 2-core (CORE: the members that can be kept in the end) has at
+    least 2 * min_size members; the chance trees of one-off links that make up most
+    of a sparse network are never split and split again for nothing. The communities of
     a round are re-run each as a graph of its own, in one Louvain call
     (clustering.louvain's blocks): a few calls in all, not one per community.
     Returns a community label (0, 1, ...) for each node of the graph."""
     labels = louvain(graph, resolution=resolution, seed=seed)
+    if len(labels) == 0:
+        return labels
     fresh = np.ones(graph.shape[0], dtype=bool)  # in a community not yet re-run
     core = np.ones(graph.shape[0], dtype=bool)
     for _ in range(MAX_SPLITS):
