@@ -116,9 +116,10 @@ NOT_PERSON = frozenset(
 # The evidence of authorship next to a name: "published ... by Paul Swinney".
 AUTHORSHIP = re.compile(r"\b(?:author|wrote|written|writes?)\b", re.I)
 AUTHORED = re.compile(r"\bby\b|\bauthor|\bwr[io]te\b|\bwritten\b", re.I)
-# A place named after a preposition of place: "to Samlesbury", "in the North East".
+# A place named after a preposition of place: "to Samlesbury", "in the North East",
+# "outside of the Golden Triangle".
 LOCATED = re.compile(
-    r"\b(?:in|at|to|near|on|across|within|throughout|outside)\s+(?:the\s+)?"
+    r"\b(?:in|at|to|near|on|across|within|throughout|outside(?:\s+of)?)\s+(?:the\s+)?"
     r"([A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|&))*)"
 )
 # Words that give a reason, for a "why" question.

@@ -524,6 +524,18 @@ def test_which_region_needs_a_place_in_the_answer() -> None:
     assert answer is not None and "South East" in answer.answer
 
 
+def test_a_place_after_outside_of_is_named() -> None:
+    passages = [
+        passage(1, "north", "Themes",
+                "Firms say that in the UK it is hard to finance big investments, "
+                "particularly outside of the Golden Triangle."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "Outside which area is it hard to finance big investments in the UK?"
+    answer = ask(asked, passages)
+    assert answer is not None and "Golden Triangle" in answer.answer
+
+
 def test_an_acronym_spelled_with_an_acronym_inside() -> None:
     assert spelling("UKRI", "funds from UK Research and Innovation") == (
         "UK Research and Innovation"
