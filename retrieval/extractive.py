@@ -234,10 +234,8 @@ def question_kind(question: str) -> str:
     if re.search(
         r"\bhow (?:many|large|big|long)\b|\bwhat (?:percentage|share|proportion"
         r"|number|amount|rate|size)\b|\b(?:number|amount|size) of\b|\bvalue of\b"
-        r"|\btotal\b|\bnumbers\b|\b(?:what|which|target) figure\b|\bpopulation\b|"
-        + SUM_ASKED
-        + "|"
-        + PAY_ASKED,
+        r"|\btotal\b|\bnumbers\b|\b(?:what|which|target) figure\b|\bpopulation\b"
+        r"|\blength\b|\bdistance\b|" + SUM_ASKED + "|" + PAY_ASKED,
         q,
     ):
         return "number"

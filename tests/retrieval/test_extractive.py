@@ -182,6 +182,8 @@ def test_question_kinds() -> None:
     assert question_kind("What did Raytheon pay to buy the firm?") == "number"
     assert question_kind("What target figure was set for investment?") == "number"
     assert question_kind("Which UK region has the most clusters?") == "place"
+    assert question_kind("Cheshire Science Corridor length") == "number"
+    assert question_kind("What distance separates the two sites?") == "number"
     assert question_kind("What price did Orbit UK pay for the firm?") == "number"
     assert question_kind("What is the population of the city region?") == "number"
     assert question_kind("Tell me the application deadline for the fund") == "time"
