@@ -45,7 +45,7 @@ DEFAULT_FILES = [
     REPO / "bench/qa_unseen2.jsonl",
     REPO / "bench/qa_unseen3.jsonl",
     REPO / "bench/qa_unseen4.jsonl",
-    *(REPO / f"bench/qa_unseen{i}.jsonl" for i in range(5, 13)),
+    *(REPO / f"bench/qa_unseen{i}.jsonl" for i in range(5, 14)),
 ]
 
 

@@ -122,6 +122,12 @@ LOCATED = re.compile(
     r"\b(?:in|at|to|near|on|across|within|throughout|outside(?:\s+of)?)\s+(?:the\s+)?"
     r"([A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|&))*)"
 )
+# A name's word for who leads or backs a thing: "SRUC-led", "Glasgow-based".
+LED_BY = re.compile(
+    r"-(?:led|based|backed|funded|owned|run|driven|sponsored|hosted)\b", re.I
+)
+# A definite reference to a thing just named: "the project", "this centre".
+BACK_REFERENCE = re.compile(r"\b(?i:the|this|these|that|those)\s+([a-z][a-z-]+)\b")
 # Words that give a reason, for a "why" question.
 REASON = re.compile(
     r"\b(?:because|reasons?|due to|as a result|thanks to|owing to|driven by|since"
@@ -660,7 +666,7 @@ def names_all(question: str, text: str) -> bool:
     return all(
         not named or named & have
         for named in (
-            content_stems(name)
+            content_stems(re.sub(LED_BY, "", name))  # "SRUC-led": SRUC is named
             for _s, _e, name in proper_names(question)
             if not re.fullmatch(SUM_ASKED, name.lower())
         )
@@ -699,7 +705,7 @@ def names_rival(question: str, text: str) -> bool:
         own = content_stems(name)
         if len(name.split()) < 2 or not head or own <= have:
             continue
-        for _s2, _e2, other in proper_names(text):
+        for other in _names_apart(text):
             if (
                 len(other.split()) >= 2
                 and content_stems(other.split()[-1]) == head
@@ -707,6 +713,17 @@ def names_rival(question: str, text: str) -> bool:
             ):
                 return True
     return False
+
+
+def _names_apart(text: str) -> list[str]:
+    """The text's names, with names joined by "and" taken apart: "the Dalton
+    Cumbrian Facility and Robotics and AI Collaboration" names a facility and a
+    collaboration, not one collaboration of Dalton."""
+    return [
+        part
+        for _s, _e, name in proper_names(text)
+        for part in re.split(r"\s+(?:and|&)\s+", name)
+    ]
 
 
 def _around(candidate: Candidate) -> str:
@@ -818,6 +835,21 @@ def names_another(question: str, text: str) -> bool:
     return False
 
 
+def refers_back(candidate: Candidate, best: Candidate) -> bool:
+    """Whether a sentence comes right after the best one and goes on with its
+    subject by a definite reference to a thing the best one names: "… the Digital
+    Dairy Chain project will see SRUC …" then "the project is expected to create
+    more than 600 jobs"."""
+    if candidate.passage is not best.passage or candidate.index != best.index + 1:
+        return False
+    named = content_stems(best.text)
+    return any(
+        content_stems(noun) <= named
+        for noun in BACK_REFERENCE.findall(candidate.text)
+        if content_stems(noun)
+    )
+
+
 def same_part(candidate: Candidate, best: Candidate) -> bool:
     """Whether two sentences come from one part of one document (the same
     top-level section: "Cumbria: Clean Energy › Evolution" is in "Cumbria: Clean
@@ -863,6 +895,8 @@ def about(
     if not on_subject(candidate, best) or candidate.context < PARAPHRASE_COVERAGE:
         return False
     said = f"{candidate.text} {_where(candidate.passage)}"
+    if refers_back(candidate, best):
+        said = f"{best.text} {said}"  # "the project" is the one just named
     if names_all(question, said) and names_specific(question, said, specific):
         return True
     # "the £8 million Dairy Nexus project" answers "Dairy Nexus at Barony — how

@@ -498,6 +498,55 @@ def test_a_sentence_about_a_rival_of_the_named_thing_is_no_answer() -> None:
     assert answer is not None and "January 2023" in answer.answer
 
 
+def test_names_joined_by_and_are_not_one_rival_name() -> None:
+    passages = [
+        passage(1, "north", "Cumbria: Energy",
+                "The region hosts the Dalton Cumbrian Facility and Robotics and AI "
+                "Collaboration (RAIC), a partnership between Manchester University "
+                "and Sellafield Ltd."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "Who are the partners in Cumbria's Robotics and AI Collaboration?"
+    answer = ask(asked, passages)
+    assert answer is not None and "Sellafield" in answer.answer
+    # a rival named beside another name is still a rival
+    passages[0] = passage(1, "north", "Cumbria: Energy",
+                          "The Dalton Facility and Nuclear Skills Collaboration is a "
+                          "partnership between Manchester University and Sellafield "
+                          "Ltd.")  # fmt: skip
+    assert ask(asked, passages) is None
+
+
+def test_a_figure_said_of_the_thing_just_named_answers() -> None:
+    passages = [
+        passage(1, "scot", "Case Study: Dairy",
+                "Led by SRUC from its campus near Dumfries, the Digital Dairy Chain "
+                "project will develop a traceable dairy supply chain. With the "
+                "region's partners, the project is expected to create more than 600 "
+                "jobs."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = (
+        "How many jobs is the SRUC-led dairy project in Dumfries expected to create?"
+    )
+    answer = ask(asked, passages)
+    assert answer is not None and "600" in answer.answer
+    # the reference back is to a thing the sentence before names, right before it
+    from retrieval.extractive import Candidate, refers_back
+
+    lines = [
+        "Led by SRUC, the Digital Dairy Chain project will build a supply chain.",
+        "The project is expected to create more than 600 jobs.",
+        "A creamery in Galloway is expected to create 600 jobs.",
+    ]
+    p = passage(1, "scot", "Dairy", " ".join(lines))
+    best, after, other = (Candidate(p, 0, i, t, 1.0) for i, t in enumerate(lines))
+    assert refers_back(after, best)
+    assert not refers_back(other, best)  # no reference back
+    assert not refers_back(other, after)  # "creamery" is not the project
+    assert not refers_back(Candidate(p, 0, 2, lines[1], 1.0), best)  # not next
+
+
 def test_employment_is_counted_in_people_or_jobs() -> None:
     passages = [
         passage(1, "north", "Humber: Energy",
