@@ -126,6 +126,17 @@ LOCATED = re.compile(
 LED_BY = re.compile(
     r"-(?:led|based|backed|funded|owned|run|driven|sponsored|hosted)\b", re.I
 )
+# A superlative: what a question asking for the most of something needs said.
+SUPERLATIVE = re.compile(
+    r"\b(?:most|least|largest|biggest|highest|lowest|smallest|greatest|fewest"
+    r"|strongest|fastest|best|worst|leading|top)\b",
+    re.I,
+)
+SUPERLATIVE_ASKED = re.compile(
+    r"\bthe (?:most|least)\b|\b(?:largest|biggest|highest|lowest|smallest"
+    r"|greatest|fewest|strongest|fastest)\b",
+    re.I,
+)
 # A definite reference to a thing just named: "the project", "this centre".
 BACK_REFERENCE = re.compile(r"\b(?i:the|this|these|that|those)\s+([a-z][a-z-]+)\b")
 # Words that give a reason, for a "why" question.
@@ -332,6 +343,8 @@ class ExtractiveAnswerer:
             chosen = self._compose(
                 question, [best, *ranked[:i], *ranked[i + 1 :]], terms
             )
+            if not compares(question, chosen):
+                continue
             if kind not in FIGURE_KINDS:
                 return cite(question, passages, with_antecedent(chosen))
             before = self._before(best)  # one store lookup, not one per sentence
@@ -833,6 +846,17 @@ def names_another(question: str, text: str) -> bool:
         if named and not named <= asked and (start > 0 or " " in name):
             return True
     return False
+
+
+def compares(question: str, chosen: Sequence[Candidate]) -> bool:
+    """Whether an answer can say what is the most (or least) of something, when
+    the question asks: it says so itself ("the largest"), or gives two figures or
+    more to compare. A definition of cluster types is no answer to "which single
+    cluster has the most firms"."""
+    if not SUPERLATIVE_ASKED.search(question):
+        return True
+    text = " ".join(c.text for c in chosen)
+    return bool(SUPERLATIVE.search(text)) or len(NUMBER.findall(text)) >= 2
 
 
 def refers_back(candidate: Candidate, best: Candidate) -> bool:

@@ -547,6 +547,27 @@ def test_a_figure_said_of_the_thing_just_named_answers() -> None:
     assert not refers_back(Candidate(p, 0, 2, lines[1], 1.0), best)  # not next
 
 
+def test_the_most_asked_needs_a_superlative_or_figures_to_compare() -> None:
+    passages = [
+        passage(1, "map", "Types",
+                "Dispersed clusters are groups of firms that collaborate but are "
+                "not co-located in one place."),
+        *FILLER,
+    ]  # fmt: skip
+    asked = "Which single cluster on the map has the most firms?"
+    assert ask(asked, passages) is None
+    passages[0] = passage(1, "map", "Types",
+                          "The largest cluster on the map, in Cambridge, has the "
+                          "most firms of any.")  # fmt: skip
+    answer = ask(asked, passages)
+    assert answer is not None and "Cambridge" in answer.answer
+    passages[0] = passage(1, "map", "Types",
+                          "The Cambridge cluster on the map has 900 firms and the "
+                          "Oxford cluster has 600 firms.")  # fmt: skip
+    answer = ask(asked, passages)
+    assert answer is not None and "900" in answer.answer
+
+
 def test_employment_is_counted_in_people_or_jobs() -> None:
     passages = [
         passage(1, "north", "Humber: Energy",
