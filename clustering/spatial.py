@@ -150,31 +150,6 @@ class SpatialIndex:
             self._trees[key] = (sites, _tree(self.xy[sites]))
         return self._trees[key]
 
-    def clusters(
-        self,
-        group: BoolArray,
-        background: BoolArray,
-        *,
-        min_samples: int,
-        min_size: int,
-        concentration: float,
-        significance: float = 0.01,
-    ) -> IntArray:
-        """Cluster label (0, 1, ...) of every site, -1 for sites in no cluster:
-        the groups of ``groups`` (same arguments) as labels."""
-        labels = np.full(len(self.located), -1, dtype=np.int64)
-        found = self.groups(
-            group,
-            background,
-            min_samples=min_samples,
-            min_size=min_size,
-            concentration=concentration,
-            significance=significance,
-        )
-        for label, members in enumerate(found):
-            labels[members] = label
-        return labels
-
     def groups(
         self,
         group: BoolArray,

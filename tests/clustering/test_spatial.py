@@ -1,4 +1,4 @@
-"""SpatialIndex.clusters: DBSCAN* density clusters on the equal-area grid."""
+"""SpatialIndex.groups: DBSCAN* density clusters on the equal-area grid."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ def index(lat: np.ndarray, lon: np.ndarray, distance_km: float = D):
     from clustering.spatial import SpatialIndex
 
     return SpatialIndex(np.asarray(lat, float), np.asarray(lon, float), distance_km)
+
+
+def labels_of(idx, group: np.ndarray, background: np.ndarray, **options) -> np.ndarray:
+    """SpatialIndex.groups as a cluster label per site, -1 for none."""
+    labels = np.full(len(idx.located), -1)
+    for label, found in enumerate(idx.groups(group, background, **options)):
+        labels[found] = label
+    return labels
 
 
 def scattered() -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +45,7 @@ def test_a_tight_group_among_scattered_sites_is_the_one_cluster() -> None:
     s_lat, s_lon = scattered()
     lat, lon = np.r_[s_lat[:6], g_lat, s_lat[6:]], np.r_[s_lon[:6], g_lon, s_lon[6:]]
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert members(labels) == [set(range(6, 18))]
     assert (labels[:6] == -1).all() and (labels[18:] == -1).all()
 
@@ -47,18 +55,18 @@ def test_nine_sites_are_too_few_for_min_size_ten() -> None:
     s_lat, s_lon = scattered()
     lat, lon = np.r_[g_lat, s_lat], np.r_[g_lon, s_lon]
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert (labels == -1).all()
     # the same nine do make a cluster when nine is enough
     nine = {"min_samples": 9, "min_size": 9, "concentration": 1.5}
-    labels = index(lat, lon).clusters(everyone, everyone, **nine)
+    labels = labels_of(index(lat, lon), everyone, everyone, **nine)
     assert members(labels) == [set(range(9))]
 
 
 def test_a_group_smaller_than_min_size_alone_gives_no_labels() -> None:
     lat, lon = spot(*CITIES["Edinburgh"], 9, spread_km=1.0)
     everyone = np.ones(9, bool)
-    assert (index(lat, lon).clusters(everyone, everyone, **OPTIONS) == -1).all()
+    assert (labels_of(index(lat, lon), everyone, everyone, **OPTIONS) == -1).all()
 
 
 def test_two_groups_100_km_apart_are_two_clusters() -> None:
@@ -66,7 +74,7 @@ def test_two_groups_100_km_apart_are_two_clusters() -> None:
     b_lat, b_lon = spot(*offset(54.0, -2.0, 100.0, 0.0), 12, seed=2)
     lat, lon = np.r_[a_lat, b_lat], np.r_[a_lon, b_lon]
     everyone = np.ones(24, bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert sorted(members(labels), key=min) == [set(range(12)), set(range(12, 24))]
 
 
@@ -83,14 +91,14 @@ def test_a_chain_of_groups_within_reach_of_the_next_is_one_cluster() -> None:
     # 4 dense groups 10.5 km apart: ends 31.5 km apart, linked through the middle
     lat, lon = _chain(0.7 * D)
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert members(labels) == [set(range(48))]
 
 
 def test_the_same_chain_spaced_wider_than_the_distance_falls_apart() -> None:
     lat, lon = _chain(2.0 * D)
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert sorted(members(labels), key=min) == [
         set(range(k * 12, (k + 1) * 12)) for k in range(4)
     ]
@@ -110,7 +118,7 @@ def _pair_joined(distance_km: float, bearing: float, shift: tuple[float, float])
     lat = np.r_[a_lat, b_lat, np.full(30, 54.0)]
     lon = np.r_[a_lon, b_lon, np.full(30, -5.0)]
     pair = np.r_[np.ones(24, bool), np.zeros(30, bool)]
-    labels = index(lat, lon).clusters(pair, pair, **OPTIONS)
+    labels = labels_of(index(lat, lon), pair, pair, **OPTIONS)
     assert (labels[:24] >= 0).all()  # each group is dense on its own
     return labels[0] == labels[23]
 
@@ -148,14 +156,14 @@ def test_concentration_against_the_background() -> None:
     group = np.r_[np.ones(12, bool), np.zeros(12, bool)]
     background = np.ones(24, bool)
     idx = index(lat, lon)
-    assert (idx.clusters(group, background, **OPTIONS) == -1).all()
+    assert (labels_of(idx, group, background, **OPTIONS) == -1).all()
     # concentration 1.0 asks only "as common locally as overall", so the cells are
     # dense; but no group site has more group sites among its nearest than its
     # overall share allows: still no cluster
     even = {**OPTIONS, "concentration": 1.0}
-    assert (idx.clusters(group, background, **even) == -1).all()
+    assert (labels_of(idx, group, background, **even) == -1).all()
     # with nothing to compare with, density alone decides
-    assert members(idx.clusters(group, group, **OPTIONS)) == [set(range(12))]
+    assert members(labels_of(idx, group, group, **OPTIONS)) == [set(range(12))]
 
 
 def test_a_group_concentrated_against_a_spread_background_is_clustered() -> None:
@@ -163,7 +171,7 @@ def test_a_group_concentrated_against_a_spread_background_is_clustered() -> None
     s_lat, s_lon = scattered()
     lat, lon = np.r_[g_lat, s_lat], np.r_[g_lon, s_lon]
     group = np.r_[np.ones(12, bool), np.zeros(12, bool)]
-    labels = index(lat, lon).clusters(group, np.ones(24, bool), **OPTIONS)
+    labels = labels_of(index(lat, lon), group, np.ones(24, bool), **OPTIONS)
     assert members(labels) == [set(range(12))]
 
 
@@ -172,7 +180,7 @@ def test_unlocated_sites_never_get_a_label() -> None:
     lat = np.r_[g_lat, np.nan, np.nan, CITIES["Edinburgh"][0]]
     lon = np.r_[g_lon, np.nan, CITIES["Edinburgh"][1], np.nan]
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(everyone, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon), everyone, everyone, **OPTIONS)
     assert members(labels) == [set(range(12))]
     assert (labels[12:] == -1).all()
 
@@ -181,7 +189,7 @@ def test_nine_located_and_many_unlocated_sites_make_no_cluster() -> None:
     g_lat, g_lon = spot(*CITIES["Edinburgh"], 9)
     lat, lon = np.r_[g_lat, np.full(20, np.nan)], np.r_[g_lon, np.full(20, np.nan)]
     everyone = np.ones(len(lat), bool)
-    assert (index(lat, lon).clusters(everyone, everyone, **OPTIONS) == -1).all()
+    assert (labels_of(index(lat, lon), everyone, everyone, **OPTIONS) == -1).all()
 
 
 def test_only_group_sites_are_labelled() -> None:
@@ -189,7 +197,7 @@ def test_only_group_sites_are_labelled() -> None:
     b_lat, b_lon = spot(*CITIES["London"], 12, seed=2)
     lat, lon = np.r_[a_lat, b_lat], np.r_[a_lon, b_lon]
     group = np.r_[np.zeros(12, bool), np.ones(12, bool)]
-    labels = index(lat, lon).clusters(group, group, **OPTIONS)
+    labels = labels_of(index(lat, lon), group, group, **OPTIONS)
     assert members(labels) == [set(range(12, 24))]
 
 
@@ -207,10 +215,10 @@ def _three_groups() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_results_are_identical_on_repeated_runs() -> None:
     lat, lon, group = _three_groups()
     background = np.ones(len(lat), bool)
-    first = index(lat, lon).clusters(group, background, **OPTIONS)
+    first = labels_of(index(lat, lon), group, background, **OPTIONS)
     idx = index(lat, lon)
-    second = idx.clusters(group, background, **OPTIONS)
-    third = idx.clusters(group, background, **OPTIONS)  # cached background
+    second = labels_of(idx, group, background, **OPTIONS)
+    third = labels_of(idx, group, background, **OPTIONS)  # cached background
     assert first.max() == 2
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(first, third)
@@ -219,13 +227,13 @@ def test_results_are_identical_on_repeated_runs() -> None:
 def test_results_do_not_depend_on_row_order() -> None:
     lat, lon, group = _three_groups()
     background = np.ones(len(lat), bool)
-    labels = index(lat, lon).clusters(group, background, **OPTIONS)
+    labels = labels_of(index(lat, lon), group, background, **OPTIONS)
     expected = {frozenset(m) for m in members(labels)}
     assert len(expected) == 3
     for seed in range(3):
         order = np.random.default_rng(seed).permutation(len(lat))
-        shuffled = index(lat[order], lon[order]).clusters(
-            group[order], background[order], **OPTIONS
+        shuffled = labels_of(
+            index(lat[order], lon[order]), group[order], background[order], **OPTIONS
         )
         found = {frozenset(order[list(m)].tolist()) for m in members(shuffled)}
         assert found == expected
@@ -258,7 +266,7 @@ def _two_spots_in_a_town() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_a_tight_group_in_a_town_leaves_out_the_ordinary_sites_around_it() -> None:
     lat, lon, group = _two_spots_in_a_town()
-    labels = index(lat, lon, 2.0).clusters(group, np.ones(len(lat), bool), **OPTIONS)
+    labels = labels_of(index(lat, lon, 2.0), group, np.ones(len(lat), bool), **OPTIONS)
     found = sorted(members(labels), key=min)
     assert len(found) == 2
     assert set(range(15)) <= found[0] and set(range(15, 30)) <= found[1]
@@ -270,7 +278,7 @@ def test_by_density_alone_the_same_groups_take_in_the_town_and_join() -> None:
     # what the excess test prevents: DBSCAN* makes every cell within 2 km of a
     # tight group dense, so the group's ordinary sites there join it
     lat, lon, group = _two_spots_in_a_town()
-    labels = index(lat, lon, 2.0).clusters(group, group, **OPTIONS)
+    labels = labels_of(index(lat, lon, 2.0), group, group, **OPTIONS)
     found = members(labels)
     assert len(found) == 1 and set(range(30)) < found[0]
     assert len(found[0] - set(range(30))) >= 10
@@ -281,13 +289,13 @@ def test_significance_decides_how_much_excess_makes_a_member() -> None:
     idx = index(lat, lon, 2.0)
     everyone = np.ones(len(lat), bool)
     # at a level no count can reach, nobody is a member
-    none = idx.clusters(group, everyone, **OPTIONS, significance=1e-300)
+    none = labels_of(idx, group, everyone, **OPTIONS, significance=1e-300)
     assert (none == -1).all()
     # a strict level keeps exactly the two groups; the default also takes the
     # town sites right beside them, whose nearest sites are mostly the group's
-    strict = idx.clusters(group, everyone, **OPTIONS, significance=1e-6)
+    strict = labels_of(idx, group, everyone, **OPTIONS, significance=1e-6)
     assert sorted(members(strict), key=min) == [set(range(15)), set(range(15, 30))]
-    loose = idx.clusters(group, everyone, **OPTIONS, significance=0.01)
+    loose = labels_of(idx, group, everyone, **OPTIONS, significance=0.01)
     assert set(np.flatnonzero(strict >= 0)) < set(np.flatnonzero(loose >= 0))
 
 
@@ -302,23 +310,24 @@ def test_sites_sharing_one_point_are_counted_whole_whatever_their_order() -> Non
     lon = np.r_[np.full(60, leeds[1]), t_lon]
     group = np.r_[np.ones(12, bool), np.zeros(48, bool), t_group]
     everyone = np.ones(len(lat), bool)
-    labels = index(lat, lon, 2.0).clusters(group, everyone, **OPTIONS)
+    labels = labels_of(index(lat, lon, 2.0), group, everyone, **OPTIONS)
     assert members(labels) == [set(range(12))]
     order = np.random.default_rng(1).permutation(len(lat))
-    shuffled = index(lat[order], lon[order], 2.0).clusters(
-        group[order], everyone, **OPTIONS
+    shuffled = labels_of(
+        index(lat[order], lon[order], 2.0), group[order], everyone, **OPTIONS
     )
     assert members(shuffled) == [set(np.flatnonzero(order < 12).tolist())]
 
 
-def test_groups_are_the_labelled_clusters_in_order_of_their_first_site() -> None:
+def test_groups_are_disjoint_ascending_and_in_order_of_their_first_site() -> None:
     lat, lon, group = _two_spots_in_a_town()
     idx = index(lat, lon, 2.0)
     everyone = np.ones(len(lat), bool)
     for background in (everyone, group):
-        labels = idx.clusters(group, background, **OPTIONS)
         found = idx.groups(group, background, **OPTIONS)
-        assert [set(g.tolist()) for g in found] == members(labels)
+        assert len(found) >= 1
+        every = np.concatenate(found)
+        assert len(set(every.tolist())) == len(every)  # no site in two
         assert all((np.diff(g) > 0).all() for g in found)
         assert [int(g[0]) for g in found] == sorted(int(g[0]) for g in found)
 
